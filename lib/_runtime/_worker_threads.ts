@@ -1,0 +1,61 @@
+// `node:worker_threads`, shared by Node and Deno. Deno's web `Worker` is
+// faster to start, but its `terminate()` does not stop a worker that is busy
+// in a loop (the thread spins on and the process never exits), and it cannot
+// be unref'd; Deno's `node:worker_threads` does both right.
+import process from "node:process";
+import { isMainThread, parentPort, Worker } from "node:worker_threads";
+import type { ParentPort, WorkerEvents, WorkerHandle } from "./mod.ts";
+
+/** Starts a module worker on `node:worker_threads`. */
+export function spawn(url: URL, events: WorkerEvents): WorkerHandle {
+  const worker = new Worker(url);
+  let gone = false;
+  worker.on("message", events.message);
+  // An `error` event is always followed by `exit`; only `exit` is reported.
+  worker.on("error", () => {});
+  worker.on("exit", (code) => {
+    if (gone) return;
+    gone = true;
+    events.exit(code);
+  });
+  return {
+    postMessage(message) {
+      worker.postMessage(message);
+    },
+    async terminate() {
+      gone = true;
+      await worker.terminate();
+    },
+    unref() {
+      worker.unref();
+    },
+    ref() {
+      worker.ref();
+    },
+  };
+}
+
+/** The channel to the parent, or `null` on the main thread. */
+export function parent(): ParentPort | null {
+  if (isMainThread || parentPort === null) return null;
+  const port = parentPort;
+  return {
+    postMessage(message) {
+      port.postMessage(message);
+    },
+    onMessage(listener) {
+      port.on("message", listener);
+    },
+    onUncaught(listener) {
+      function fail(error: unknown): void {
+        listener(error);
+        process.exit(1);
+      }
+      process.on("uncaughtException", fail);
+      process.on("unhandledRejection", fail);
+    },
+    exit(code) {
+      process.exit(code);
+    },
+  };
+}

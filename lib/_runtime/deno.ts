@@ -1,0 +1,15 @@
+// Deno: `node:worker_threads` (see `_worker_threads.ts` for why not the web
+// `Worker`), and `deno run -A` for scripts.
+import { availableParallelism } from "node:os";
+import process from "node:process";
+import type { Runtime } from "./mod.ts";
+import { parent, spawn } from "./_worker_threads.ts";
+
+/** The Deno adapter. */
+export const runtime: Runtime = {
+  name: "deno",
+  parent: parent(),
+  cpuCount: availableParallelism,
+  spawn,
+  scriptCommand: (path) => [process.execPath, "run", "-A", path],
+};

@@ -1,0 +1,75 @@
+/**
+ * The one place that knows which runtime is running. Every other file asks
+ * {@linkcode runtime} and never touches `Deno`, `Bun`, `process` or a worker
+ * constructor itself.
+ *
+ * @module
+ */
+
+/** The runtimes this library supports. */
+export type RuntimeName = "deno" | "bun" | "node";
+
+/** Callbacks a started worker reports to; `exit` fires at most once. */
+export interface WorkerEvents {
+  /** A message the worker posted. */
+  message(data: unknown): void;
+  /** The worker ended by itself (not by `terminate()`), with this code. */
+  exit(code: number): void;
+}
+
+/** A worker thread, seen from the thread that started it. */
+export interface WorkerHandle {
+  postMessage(message: unknown): void;
+  /** Stops the worker; resolves once it is gone. No `exit` event follows. */
+  terminate(): Promise<void>;
+  /** Lets the process exit while this worker is alive (no-op on Deno). */
+  unref(): void;
+  /** Undoes `unref()`. */
+  ref(): void;
+}
+
+/** The channel from a worker thread to the thread that started it. */
+export interface ParentPort {
+  postMessage(message: unknown): void;
+  onMessage(listener: (data: unknown) => void): void;
+  /**
+   * Calls `listener` with any uncaught error or unhandled rejection; the
+   * worker then exits with code 1.
+   */
+  onUncaught(listener: (error: unknown) => void): void;
+  /** Ends this worker with `code`; the parent sees it as an `exit` event. */
+  exit(code: number): void;
+}
+
+/** What the library needs from a runtime. */
+export interface Runtime {
+  readonly name: RuntimeName;
+  /** The channel to the parent when this thread is a worker, else `null`. */
+  readonly parent: ParentPort | null;
+  /** Logical CPUs available to this process. */
+  cpuCount(): number;
+  /** Starts a module worker running `url`. */
+  spawn(url: URL, events: WorkerEvents): WorkerHandle;
+  /** The argv that runs the script at `path` as a new OS process. */
+  scriptCommand(path: string): string[];
+}
+
+function detect(): RuntimeName {
+  if ("Deno" in globalThis) return "deno";
+  if ("Bun" in globalThis) return "bun";
+  return "node";
+}
+
+async function load(name: RuntimeName): Promise<Runtime> {
+  switch (name) {
+    case "deno":
+      return (await import("./deno.ts")).runtime;
+    case "bun":
+      return (await import("./bun.ts")).runtime;
+    case "node":
+      return (await import("./node.ts")).runtime;
+  }
+}
+
+/** The running runtime's adapter, chosen once at load. */
+export const runtime: Runtime = await load(detect());

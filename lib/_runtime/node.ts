@@ -1,0 +1,14 @@
+// Node: `node:worker_threads`.
+import { availableParallelism } from "node:os";
+import process from "node:process";
+import type { Runtime } from "./mod.ts";
+import { parent, spawn } from "./_worker_threads.ts";
+
+/** The Node adapter. */
+export const runtime: Runtime = {
+  name: "node",
+  parent: parent(),
+  cpuCount: availableParallelism,
+  spawn,
+  scriptCommand: (path) => [process.execPath, path],
+};

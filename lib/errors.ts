@@ -1,0 +1,154 @@
+/**
+ * The error classes of Python's `multiprocessing`, for what callers catch.
+ * Bad arguments throw the built-in `TypeError` and `RangeError` instead.
+ *
+ * @module
+ */
+
+/**
+ * The base class of this library's errors, like Python's `ProcessError`.
+ *
+ * @example Usage
+ * ```ts
+ * import { ProcessError, TimeoutError } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(new TimeoutError("too slow") instanceof ProcessError);
+ * ```
+ */
+export class ProcessError extends Error {
+  /** Creates the error; `options.cause` is kept as `cause`. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A wait ran out of time.
+ *
+ * @example Usage
+ * ```ts
+ * import { TimeoutError } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new TimeoutError("Timed out after 5 ms").name, "TimeoutError");
+ * ```
+ */
+export class TimeoutError extends ProcessError {}
+
+/**
+ * A manager peer failed the `authkey` challenge.
+ *
+ * @example Usage
+ * ```ts
+ * import { AuthenticationError } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new AuthenticationError("digest mismatch").name, "AuthenticationError");
+ * ```
+ */
+export class AuthenticationError extends ProcessError {}
+
+/**
+ * A method called through a manager proxy threw on the server; `cause`
+ * holds the server-side name, message and stack.
+ *
+ * @example Usage
+ * ```ts
+ * import { RemoteError } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new RemoteError("list index out of range").name, "RemoteError");
+ * ```
+ */
+export class RemoteError extends ProcessError {}
+
+/**
+ * A byte buffer was too short for the message received.
+ *
+ * @example Usage
+ * ```ts
+ * import { BufferTooShort } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new BufferTooShort("need 64 bytes").name, "BufferTooShort");
+ * ```
+ */
+export class BufferTooShort extends ProcessError {}
+
+/**
+ * A worker died while it held a task (`process.exit`, an uncaught async
+ * error, or the runtime killing it); `exitCode` is the worker's exit code.
+ *
+ * @example Usage
+ * ```ts
+ * import { WorkerExitError } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new WorkerExitError("Worker exited with code 3", 3);
+ * assert.equal(error.exitCode, 3);
+ * ```
+ */
+export class WorkerExitError extends ProcessError {
+  /** The exit code of the worker that died. */
+  readonly exitCode: number;
+
+  /** Creates the error for a worker that ended with `exitCode`. */
+  constructor(message: string, exitCode: number, options?: ErrorOptions) {
+    super(message, options);
+    this.exitCode = exitCode;
+  }
+}
+
+/**
+ * A task's result could not be sent back from its worker.
+ *
+ * @example Usage
+ * ```ts
+ * import { MaybeEncodingError } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new MaybeEncodingError("function could not be cloned").name, "MaybeEncodingError");
+ * ```
+ */
+export class MaybeEncodingError extends ProcessError {}
+
+/**
+ * `getNowait()` or a timed `get()` found the queue empty.
+ *
+ * @example Usage
+ * ```ts
+ * import { Empty } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new Empty("Queue is empty").name, "Empty");
+ * ```
+ */
+export class Empty extends ProcessError {}
+
+/**
+ * `putNowait()` or a timed `put()` found the queue full.
+ *
+ * @example Usage
+ * ```ts
+ * import { Full } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new Full("Queue is full").name, "Full");
+ * ```
+ */
+export class Full extends ProcessError {}
+
+/**
+ * A `Barrier` was aborted or reset, or a wait on it timed out.
+ *
+ * @example Usage
+ * ```ts
+ * import { BrokenBarrierError } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new BrokenBarrierError("Barrier is broken").name, "BrokenBarrierError");
+ * ```
+ */
+export class BrokenBarrierError extends ProcessError {}

@@ -1,0 +1,20 @@
+/**
+ * Python's `multiprocessing` for Deno, Bun and Node: processes as worker
+ * threads, shared memory, synchronization primitives, and Python's names
+ * and semantics.
+ *
+ * @example Usage
+ * ```ts
+ * import * as mp from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * const p = new mp.Process({ target: (name: string) => console.log("hello", name), args: ["bob"] });
+ * p.start();
+ * await p.join();
+ * assert.equal(p.exitCode, 0);
+ * ```
+ *
+ * @module
+ */
+export * from "./lib/errors.ts";
+export * from "./lib/process.ts";

@@ -1,0 +1,43 @@
+// Builds the npm package into npm/ with tsc: ESM + .d.ts, a package.json
+// derived from deno.json, and the README. The tests are compiled alongside
+// (npm/tests, left out of the package) so the suite runs against the build.
+import { execFileSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const out = `${root}npm`;
+const deno = JSON.parse(readFileSync(`${root}deno.json`, "utf8"));
+
+rmSync(out, { recursive: true, force: true });
+const tsc = existsSync(`${root}node_modules/.bin/tsc`)
+  ? `${root}node_modules/.bin/tsc`
+  : "tsc";
+execFileSync(tsc, ["-p", `${root}scripts/tsconfig.npm.json`], {
+  stdio: "inherit",
+});
+
+const pkg = {
+  name: deno.name,
+  version: deno.version,
+  description:
+    "Python's multiprocessing for Deno, Bun and Node: Pool, shared memory, locks, queues and managers",
+  license: deno.license,
+  type: "module",
+  engines: { node: ">=20" },
+  exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
+  types: "./mod.d.ts",
+  files: ["mod.js", "mod.d.ts", "lib/", "README.md", "LICENSE"],
+  sideEffects: false,
+};
+writeFileSync(`${out}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
+for (const file of ["README.md", "LICENSE"]) {
+  if (existsSync(`${root}${file}`)) cpSync(`${root}${file}`, `${out}/${file}`);
+}
+console.log(`Built ${pkg.name}@${pkg.version} into npm/`);

@@ -1,0 +1,64 @@
+// Test helpers: fixture paths that work from source (.ts) and from the npm
+// build (.js), and running a fixture script as a separate OS process.
+import { execFile } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { runtime } from "../lib/_runtime/mod.ts";
+
+const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+
+/** The URL of `tests/fixtures/<name>` in whichever form is running. */
+export function fixture(name: string): URL {
+  return new URL(`./fixtures/${name}${EXT}`, import.meta.url);
+}
+
+/** What a finished script printed and how it ended. */
+export interface ScriptResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs fixture `name` with the current runtime; kills it after `timeoutMs`. */
+export function runFixture(
+  name: string,
+  args: string[] = [],
+  timeoutMs = 20_000,
+): Promise<ScriptResult> {
+  const [command, ...rest] = runtime.scriptCommand(
+    fileURLToPath(fixture(name)),
+  );
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      [...rest, ...args],
+      {
+        timeout: timeoutMs,
+        killSignal: "SIGKILL",
+        env: { ...process.env, NO_COLOR: "1" },
+      },
+      (error, stdout, stderr) => {
+        const code = error === null
+          ? 0
+          : typeof error.code === "number"
+          ? error.code
+          : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Polls `check` every few ms until it holds, or fails after `timeoutMs`. */
+export async function waitUntil(
+  check: () => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) {
+      throw new Error("waitUntil: condition never held");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
