@@ -17,4 +17,5 @@
  * @module
  */
 export * from "./lib/errors.ts";
+export * from "./lib/lock.ts";
 export * from "./lib/process.ts";
