@@ -16,6 +16,10 @@
  *
  * @module
  */
+export * from "./lib/barrier.ts";
+export * from "./lib/condition.ts";
 export * from "./lib/errors.ts";
+export * from "./lib/event.ts";
 export * from "./lib/lock.ts";
 export * from "./lib/process.ts";
+export * from "./lib/semaphore.ts";
