@@ -8,6 +8,7 @@ export const DONE = 1;
 export const KIND = 2;
 export const OPS = 3;
 export const WORKERS = 4;
+export const READY = 5;
 export const STOP = -1;
 
 /** The batches a worker can run, by KIND. */
@@ -106,6 +107,7 @@ export function serve(
   value: Value<"i">,
 ): void {
   let gen = 0;
+  Atomics.add(control, READY, 1);
   for (;;) {
     while (Atomics.load(control, GEN) === gen) Atomics.wait(control, GEN, gen);
     gen = Atomics.load(control, GEN);

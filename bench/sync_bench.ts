@@ -8,7 +8,7 @@ import { bench, group, run } from "mitata";
 import { Lock, Process, RLock, Semaphore, Value } from "../mod.ts";
 import * as workers from "./_sync_workers.ts";
 
-const { DONE, GEN, KIND, KINDS, OPS, STOP, WORKERS } = workers;
+const { DONE, GEN, KIND, KINDS, OPS, READY, STOP, WORKERS } = workers;
 const MAX_WORKERS = 4;
 const OPS_PER_WORKER = 20_000;
 
@@ -34,7 +34,7 @@ group(
   },
 );
 
-const control = new Int32Array(new SharedArrayBuffer(4 * 5));
+const control = new Int32Array(new SharedArrayBuffer(4 * 6));
 const module = new URL(
   import.meta.url.endsWith(".ts") ? "./_sync_workers.ts" : "./_sync_workers.js",
   import.meta.url,
@@ -49,6 +49,11 @@ const processes = Array.from(
     }),
 );
 for (const p of processes) p.start();
+// The main thread blocks during a batch: let every worker get going first
+// (Bun delivers a worker's start message from the parent's event loop).
+while (Atomics.load(control, READY) < MAX_WORKERS) {
+  await new Promise((resolve) => setTimeout(resolve, 5));
+}
 
 /** Has `count` workers each run a batch of `kind`; blocks until they finish. */
 function contend(kind: number, count: number): void {
