@@ -267,7 +267,7 @@ function allocate(
  *
  * const squares = new RawArray("i", [0, 1, 4]);
  * squares[0] = 9;
- * assert.deepEqual(Array.from(squares), [9, 1, 4]);
+ * assert.deepEqual([...squares], [9, 1, 4]);
  * assert.equal(squares.get(-1), 4);
  * ```
  */
