@@ -19,3 +19,5 @@
 export * from "./lib/errors.ts";
 export * from "./lib/lock.ts";
 export * from "./lib/process.ts";
+export * from "./lib/pipe.ts";
+export * from "./lib/queue.ts";
