@@ -126,7 +126,7 @@ export class Connection {
    */
   send(value: unknown): void {
     const what = "send on";
-    this.#send(what, pack(what, value));
+    this.#send(what, pack(`${what} Connection`, value));
   }
 
   /**
