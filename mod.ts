@@ -16,8 +16,20 @@
  *
  * @module
  */
+export * from "./lib/array.ts";
+export * from "./lib/barrier.ts";
+export * from "./lib/condition.ts";
 export * from "./lib/errors.ts";
+export * from "./lib/event.ts";
 export * from "./lib/lock.ts";
 export * from "./lib/process.ts";
 export * from "./lib/pipe.ts";
 export * from "./lib/queue.ts";
+export * from "./lib/semaphore.ts";
+export type {
+  IntegerTypecode,
+  Typecode,
+  TypecodeValue,
+  TypedArrayOf,
+} from "./lib/typecodes.ts";
+export * from "./lib/value.ts";

@@ -96,7 +96,8 @@ async function findExport(ref: FunctionRef): Promise<AnyFunction | undefined> {
   return undefined;
 }
 
-function compile(ref: FunctionRef): AnyFunction {
+/** Compiles a function sent as source text, synchronously. */
+export function compile(ref: FunctionRef): AnyFunction {
   let fn: AnyFunction;
   try {
     fn = new Function(`return (${ref.source});`)();

@@ -1,6 +1,6 @@
 // The one Atomics primitive every synchronization object is built on: wait
-// while a shared int holds a value (blocking or async, with a deadline), a
-// 3-state mutex word, and the shared memory those live in.
+// while a shared int holds a value (blocking or async, with a deadline), and
+// a 3-state mutex word.
 //
 // Every wait sits in a loop that re-checks its condition: `Atomics.wait`
 // returns spuriously (seen in Bun), and a notify may wake a waiter that then
@@ -136,33 +136,4 @@ export function unlock(cells: Int32Array, index: number): boolean {
   const state = Atomics.exchange(cells, index, UNLOCKED);
   if (state === CONTENDED) Atomics.notify(cells, index, 1);
   return state !== UNLOCKED;
-}
-
-let adopted: Int32Array | null = null;
-
-/**
- * Shared ints for a new synchronization object: fresh ones set up by `init`,
- * or, inside {@linkcode rebuildOver}, the ones the object was rebuilt around.
- * Constructors call it before building anything else.
- */
-export function sharedCells(
-  length: number,
-  init?: (cells: Int32Array) => void,
-): Int32Array {
-  const cells = adopted;
-  adopted = null;
-  if (cells !== null) return cells;
-  const fresh = new Int32Array(new SharedArrayBuffer(length * 4));
-  init?.(fresh);
-  return fresh;
-}
-
-/** Calls `build` (a constructor) so that it adopts `cells` as its memory. */
-export function rebuildOver<T>(cells: Int32Array, build: () => T): T {
-  adopted = cells;
-  try {
-    return build();
-  } finally {
-    adopted = null;
-  }
 }

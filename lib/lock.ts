@@ -20,12 +20,11 @@ import {
   block,
   blockAsync,
   lockSteps,
-  rebuildOver,
-  sharedCells,
   type Steps,
   tryLock,
   unlock,
 } from "./_futex.ts";
+import { rebuildOver, sharedCells } from "./_shared.ts";
 
 export type { AcquireAsyncOptions, AcquireOptions } from "./_acquire.ts";
 

@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../lib/_runtime/mod.ts";
+import type { Process } from "../mod.ts";
 
 const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 
@@ -60,5 +61,22 @@ export async function waitUntil(
       throw new Error("waitUntil: condition never held");
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * Runs `count` processes made by `make(i)` to the end; fails unless every
+ * one exits with code 0.
+ */
+export async function runProcesses(
+  count: number,
+  make: (i: number) => Process<never>,
+): Promise<void> {
+  const processes = globalThis.Array.from({ length: count }, (_, i) => make(i));
+  for (const p of processes) p.start();
+  await Promise.all(processes.map((p) => p.join()));
+  const codes = processes.map((p) => p.exitCode);
+  if (codes.some((code) => code !== 0)) {
+    throw new Error(`processes exited with codes ${codes.join(", ")}`);
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Lock, Process, type ProcessOptions, RLock } from "../mod.ts";
-import { fixture, runFixture, waitUntil } from "./_helpers.ts";
+import { fixture, runFixture, runProcesses, waitUntil } from "./_helpers.ts";
 
 const module = fixture("sync_targets");
 const targets = await import(
@@ -12,17 +12,14 @@ function cells(n = 2): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * n));
 }
 
-async function runAll<A extends unknown[]>(
+function runAll<A extends unknown[]>(
   count: number,
   options: Omit<ProcessOptions<A>, "module">,
 ): Promise<void> {
-  const ps = globalThis.Array.from(
-    { length: count },
-    () => new Process({ ...options, module }),
+  return runProcesses(
+    count,
+    () => new Process({ ...options, module }) as Process<never>,
   );
-  for (const p of ps) p.start();
-  await Promise.all(ps.map((p) => p.join()));
-  assert.deepEqual(ps.map((p) => p.exitCode), ps.map(() => 0));
 }
 
 for (const Kind of [Lock, RLock]) {
