@@ -5,15 +5,10 @@
  * @module
  */
 import { reduce, type Reduced, reduced, registerShareable } from "./_codec.ts";
-import {
-  block,
-  blockAsync,
-  deadlineOf,
-  rebuildOver,
-  sharedCells,
-} from "./_futex.ts";
+import { block, blockAsync, deadlineOf } from "./_futex.ts";
 import { initRing, Ring, ringLength } from "./_ring.ts";
 import { pack, unpack } from "./_serialize.ts";
+import { rebuildOver, sharedCells } from "./_shared.ts";
 import { checkTimeout, describe, optionsObject } from "./_validate.ts";
 import { Empty, Full, ProcessError } from "./errors.ts";
 
