@@ -152,3 +152,19 @@ export class Full extends ProcessError {}
  * ```
  */
 export class BrokenBarrierError extends ProcessError {}
+
+/**
+ * `recv()` found nothing left to receive on a `Connection` whose other end
+ * was closed, like Python's `EOFError`.
+ *
+ * @example Usage
+ * ```ts
+ * import { EOFError, Pipe } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * const [a, b] = Pipe();
+ * b.close();
+ * assert.throws(() => a.recv(), EOFError);
+ * ```
+ */
+export class EOFError extends ProcessError {}

@@ -4,6 +4,7 @@
 // before its module has finished loading (top-level await), so a worker says
 // when it listens and its parent holds messages until then.
 import type { ParentPort, Runtime, WorkerEvents, WorkerHandle } from "./mod.ts";
+import { deserialize, serialize } from "./_v8.ts";
 
 interface BunWorker {
   onmessage: ((event: { data: unknown }) => void) | null;
@@ -111,4 +112,6 @@ export const runtime: Runtime = {
   cpuCount: () => bun.navigator.hardwareConcurrency,
   spawn,
   scriptCommand: (path) => [bun.process.execPath, path],
+  serialize,
+  deserialize,
 };

@@ -4,6 +4,7 @@ import { availableParallelism } from "node:os";
 import process from "node:process";
 import type { Runtime } from "./mod.ts";
 import { parent, spawn } from "./_worker_threads.ts";
+import { deserialize, serialize } from "./_v8.ts";
 
 /** The Deno adapter. */
 export const runtime: Runtime = {
@@ -11,5 +12,7 @@ export const runtime: Runtime = {
   parent: parent(),
   cpuCount: availableParallelism,
   spawn,
+  serialize,
+  deserialize,
   scriptCommand: (path) => [process.execPath, "run", "-A", path],
 };

@@ -52,6 +52,10 @@ export interface Runtime {
   spawn(url: URL, events: WorkerEvents): WorkerHandle;
   /** The argv that runs the script at `path` as a new OS process. */
   scriptCommand(path: string): string[];
+  /** Structured-clone serialization to bytes; throws if not cloneable. */
+  serialize(value: unknown): Uint8Array;
+  /** Rebuilds a value from {@linkcode Runtime.serialize}'s bytes. */
+  deserialize(bytes: Uint8Array): unknown;
 }
 
 function detect(): RuntimeName {

@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import process from "node:process";
 import type { Runtime } from "./mod.ts";
 import { parent, spawn } from "./_worker_threads.ts";
+import { deserialize, serialize } from "./_v8.ts";
 
 /** The Node adapter. */
 export const runtime: Runtime = {
@@ -10,5 +11,7 @@ export const runtime: Runtime = {
   parent: parent(),
   cpuCount: availableParallelism,
   spawn,
+  serialize,
+  deserialize,
   scriptCommand: (path) => [process.execPath, path],
 };
