@@ -18,3 +18,5 @@
  */
 export * from "./lib/errors.ts";
 export * from "./lib/process.ts";
+export { AsyncResult, type AsyncResultCallbacks } from "./lib/async_result.ts";
+export * from "./lib/pool.ts";

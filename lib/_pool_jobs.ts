@@ -1,0 +1,64 @@
+// The jobs behind `apply` and `map`: collect task results into one
+// AsyncResult. (imap's job is in _imap.ts.)
+import { AsyncResult, settle } from "./async_result.ts";
+import type { Job } from "./_pool_dispatch.ts";
+
+/** A job the pool tracks until it is done, and can abort or terminate. */
+export interface PoolJob extends Job {
+  /** Ends the job at once with `reason`; later results are ignored. */
+  abort(reason: unknown): void;
+}
+
+/**
+ * An `apply` (one task, `length` -1) or a `map` over `length` items in
+ * chunks of `chunksize`, settling one AsyncResult.
+ */
+export class ResultJob<R> implements PoolJob {
+  done = false;
+  readonly result: AsyncResult<R>;
+  #values: unknown[] | null;
+  #remaining: number;
+  #chunksize: number;
+  #onDone: (job: PoolJob) => void;
+
+  constructor(
+    result: AsyncResult<R>,
+    length: number,
+    chunksize: number,
+    onDone: (job: PoolJob) => void,
+  ) {
+    this.result = result;
+    this.#values = length < 0 ? null : new globalThis.Array(length);
+    this.#remaining = length < 0 ? 1 : Math.ceil(length / chunksize);
+    this.#chunksize = chunksize;
+    this.#onDone = onDone;
+    if (this.#remaining === 0) this.#finish(true, this.#values);
+  }
+
+  resolveTask(index: number, value: unknown): void {
+    const values = this.#values;
+    if (values === null) return this.#finish(true, value);
+    if (this.#chunksize === 1) values[index] = value;
+    else {
+      const chunk = value as unknown[];
+      const start = index * this.#chunksize;
+      for (let i = 0; i < chunk.length; i++) values[start + i] = chunk[i];
+    }
+    if (--this.#remaining === 0) this.#finish(true, values);
+  }
+
+  rejectTask(_index: number, error: unknown): void {
+    this.#finish(false, error);
+  }
+
+  abort(reason: unknown): void {
+    this.#finish(false, reason);
+  }
+
+  #finish(ok: boolean, value: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.#onDone(this);
+    settle(this.result, ok, value);
+  }
+}
