@@ -500,14 +500,18 @@ describe("Pool lifecycle", () => {
     const queued = pool.applyAsync(square, [2]);
     const iterator = pool.imap(square, range(5));
     await waitUntil(() => Atomics.load(shared, 1) === 1);
-    await pool.terminate();
     const terminated = {
       name: "ProcessError",
       message: "Cannot finish task: the pool was terminated",
     };
-    await assert.rejects(running, terminated);
-    await assert.rejects(queued.get(), terminated);
-    await assert.rejects(iterator.next(), terminated);
+    // Listen before terminating, so no rejection goes unhandled.
+    const outcomes = [
+      assert.rejects(running, terminated),
+      assert.rejects(queued.get(), terminated),
+      assert.rejects(iterator.next(), terminated),
+    ];
+    await pool.terminate();
+    await Promise.all(outcomes);
     await pool.join();
     await pool.terminate();
     await assert.rejects(pool.apply(square, [1]), {
