@@ -1,6 +1,6 @@
 // The jobs behind `apply` and `map`: collect task results into one
 // AsyncResult. (imap's job is in _imap.ts.)
-import { AsyncResult, settle } from "./async_result.ts";
+import { type AsyncResult, settle } from "./async_result.ts";
 import type { Job } from "./_pool_dispatch.ts";
 
 /** A job the pool tracks until it is done, and can abort or terminate. */

@@ -116,6 +116,14 @@ export class Pool {
    * integer of at least 1.
    */
   constructor(processes?: number | null, options?: PoolOptions);
+  /**
+   * Starts the workers; `options.processes` says how many.
+   *
+   * @param options See {@linkcode PoolOptions}.
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `processes` or `maxtasksperchild` is not an
+   * integer of at least 1.
+   */
   constructor(options?: PoolOptions);
   constructor(
     first?: number | null | PoolOptions,

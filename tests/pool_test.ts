@@ -202,7 +202,10 @@ describe("Pool", () => {
     await using pool = new Pool(1);
     assert.equal(await pool.apply((a: number, b: number) => a + b, [2, 3]), 5);
     assert.equal(await pool.apply(() => "no args"), "no args");
-    assert.equal(await pool.applyAsync(async (x: number) => x + 1, [1]), 2);
+    assert.equal(
+      await pool.applyAsync((x: number) => Promise.resolve(x + 1), [1]),
+      2,
+    );
   });
 
   test("AsyncResult get(), wait(), ready() and successful() follow Python", async () => {
