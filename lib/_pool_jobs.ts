@@ -62,3 +62,58 @@ export class ResultJob<R> implements PoolJob {
     settle(this.result, ok, value);
   }
 }
+
+/** The jobs a pool has not finished, with their abort listeners. */
+export class JobSet {
+  #jobs = new Set<PoolJob>();
+  #listeners = new Map<PoolJob, () => void>();
+  #idle: (() => void)[] = [];
+  #stop: (job: PoolJob) => void;
+  /** Pass to each job: it calls this once it is done. */
+  readonly onDone = (job: PoolJob): void => this.#finished(job);
+
+  /** `stop` halts the running tasks of an aborted job. */
+  constructor(stop: (job: PoolJob) => void) {
+    this.#stop = stop;
+  }
+
+  /** Tracks `job`; returns false when `signal` has already aborted it. */
+  track(job: PoolJob, signal: AbortSignal | undefined): boolean {
+    if (signal?.aborted) {
+      job.abort(signal.reason);
+      return false;
+    }
+    this.#jobs.add(job);
+    if (signal !== undefined) {
+      const onAbort = () => {
+        job.abort(signal.reason);
+        this.#stop(job);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#listeners.set(
+        job,
+        () => signal.removeEventListener("abort", onAbort),
+      );
+    }
+    return true;
+  }
+
+  /** Resolves once every tracked job is done. */
+  drained(): Promise<void> {
+    if (this.#jobs.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Ends every job with `error`. */
+  abortAll(error: unknown): void {
+    for (const job of [...this.#jobs]) job.abort(error);
+  }
+
+  #finished(job: PoolJob): void {
+    this.#jobs.delete(job);
+    this.#listeners.get(job)?.();
+    this.#listeners.delete(job);
+    if (this.#jobs.size > 0) return;
+    for (const resolve of this.#idle.splice(0)) resolve();
+  }
+}

@@ -6,14 +6,24 @@
  */
 import { encode } from "./_codec.ts";
 import { Dispatcher } from "./_pool_dispatch.ts";
-import { functionRef, moduleUrls } from "./_function_ref.ts";
+import { functionRef } from "./_function_ref.ts";
 import { ImapJob } from "./_imap.ts";
-import { type PoolJob, ResultJob } from "./_pool_jobs.ts";
+import { JobSet, ResultJob } from "./_pool_jobs.ts";
+import {
+  APPLY_ASYNC_OPTIONS,
+  APPLY_OPTIONS,
+  callbacks,
+  checkSignal,
+  isIterable,
+  itemsOf,
+  MAP_ASYNC_OPTIONS,
+  MAP_OPTIONS,
+  parsePoolOptions,
+} from "./_pool_options.ts";
 import { CALL, ITEM, MAP, STARMAP } from "./_protocol.ts";
 import { describe, optionsObject, positiveInteger } from "./_validate.ts";
 import { AsyncResult, type AsyncResultCallbacks } from "./async_result.ts";
 import { ProcessError } from "./errors.ts";
-import { cpuCount } from "./process.ts";
 
 /** Options of {@linkcode Pool}. */
 export interface PoolOptions {
@@ -60,17 +70,6 @@ export interface ImapOptions extends SubmitOptions {
 export interface ApplyAsyncOptions<R>
   extends SubmitOptions, AsyncResultCallbacks<R> {}
 
-const POOL_OPTIONS = [
-  "processes",
-  "initializer",
-  "initargs",
-  "maxtasksperchild",
-  "module",
-] as const;
-const MAP_OPTIONS = ["chunksize", "signal"] as const;
-const MAP_ASYNC_OPTIONS = [...MAP_OPTIONS, "callback", "errorCallback"];
-const APPLY_OPTIONS = ["signal"] as const;
-const APPLY_ASYNC_OPTIONS = [...APPLY_OPTIONS, "callback", "errorCallback"];
 /** imap keeps at most this many chunks per worker in flight or unread. */
 const IMAP_CHUNKS_PER_WORKER = 16;
 
@@ -99,11 +98,8 @@ export class Pool {
   #modules: string[];
   #dispatcher: Dispatcher;
   #state = RUN;
-  #jobs = new Set<PoolJob>();
-  #aborts = new Map<PoolJob, () => void>();
-  #drained: (() => void) | null = null;
+  #jobs = new JobSet((job) => this.#dispatcher.stop(job));
   #terminated: Promise<void> | null = null;
-  #onDone = (job: PoolJob) => this.#finished(job);
 
   /**
    * Starts the workers.
@@ -129,49 +125,10 @@ export class Pool {
     first?: number | null | PoolOptions,
     second?: PoolOptions,
   ) {
-    const what = "create Pool";
-    const byNumber = typeof first !== "object" || first === null;
-    const options = optionsObject(
-      what,
-      byNumber ? second : first,
-      POOL_OPTIONS,
-    );
-    const processes = (byNumber ? first : undefined) ?? options.processes;
-    this.#processes = processes === undefined || processes === null
-      ? cpuCount()
-      : positiveInteger(what, "processes", processes);
-    const { initializer, initargs = [] as unknown[], maxtasksperchild } =
-      options;
-    if (!globalThis.Array.isArray(initargs)) {
-      throw new TypeError(
-        `Cannot ${what}: "initargs" must be an array, received ${
-          describe(initargs)
-        }`,
-      );
-    }
-    this.#modules = moduleUrls(what, options.module);
-    const encoded = encode(initargs) as unknown[];
-    for (let i = 0; i < encoded.length; i++) {
-      try {
-        structuredClone(encoded[i]);
-      } catch {
-        throw new TypeError(
-          `Cannot ${what}: initargs[${i}] (${
-            describe(initargs[i])
-          }) could not be sent to a worker`,
-        );
-      }
-    }
-    this.#dispatcher = new Dispatcher({
-      processes: this.#processes,
-      initializer: initializer === undefined
-        ? null
-        : functionRef(what, "initializer", initializer, this.#modules),
-      initargs: encoded,
-      maxtasks: maxtasksperchild === undefined || maxtasksperchild === null
-        ? Infinity
-        : positiveInteger(what, "maxtasksperchild", maxtasksperchild),
-    });
+    const parsed = parsePoolOptions(first, second);
+    this.#processes = parsed.processes;
+    this.#modules = parsed.modules;
+    this.#dispatcher = new Dispatcher(parsed);
   }
 
   /**
@@ -336,7 +293,6 @@ export class Pool {
   /** Accepts no more work; the workers exit once what was submitted is done. */
   close(): void {
     if (this.#state === RUN) this.#state = CLOSE;
-    if (this.#jobs.size === 0) this.#drained?.();
   }
 
   /**
@@ -351,15 +307,7 @@ export class Pool {
         "Cannot join pool: it is still running, call close() or terminate() first",
       );
     }
-    if (this.#jobs.size > 0) {
-      await new Promise<void>((resolve) => {
-        const previous = this.#drained;
-        this.#drained = () => {
-          previous?.();
-          resolve();
-        };
-      });
-    }
+    await this.#jobs.drained();
     await this.terminate();
   }
 
@@ -369,12 +317,9 @@ export class Pool {
    */
   terminate(): Promise<void> {
     this.#state = TERMINATE;
-    if (this.#jobs.size > 0) {
-      const error = new ProcessError(
-        "Cannot finish task: the pool was terminated",
-      );
-      for (const job of [...this.#jobs]) job.abort(error);
-    }
+    this.#jobs.abortAll(
+      new ProcessError("Cannot finish task: the pool was terminated"),
+    );
     return this.#terminated ??= this.#dispatcher.terminate();
   }
 
@@ -389,37 +334,6 @@ export class Pool {
 
   #fnId(what: string, fn: unknown): number {
     return this.#dispatcher.fnId(functionRef(what, "fn", fn, this.#modules));
-  }
-
-  /** Tracks `job`; returns false when `signal` has already aborted it. */
-  #track(job: PoolJob, signal: AbortSignal | undefined): boolean {
-    if (signal?.aborted) {
-      job.abort(signal.reason);
-      return false;
-    }
-    this.#jobs.add(job);
-    if (signal !== undefined) {
-      const onAbort = () => {
-        job.abort(signal.reason);
-        this.#dispatcher.stop(job);
-      };
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.#aborts.set(
-        job,
-        () => signal.removeEventListener("abort", onAbort),
-      );
-    }
-    return true;
-  }
-
-  #finished(job: PoolJob): void {
-    this.#jobs.delete(job);
-    const off = this.#aborts.get(job);
-    if (off !== undefined) {
-      off();
-      this.#aborts.delete(job);
-    }
-    if (this.#jobs.size === 0 && this.#state !== RUN) this.#drained?.();
   }
 
   #mapAsync<R>(
@@ -438,8 +352,15 @@ export class Pool {
       ? Math.max(1, Math.ceil(items.length / (4 * this.#processes)))
       : positiveInteger(what, "chunksize", opts.chunksize);
     const result = new AsyncResult(callbacks(what, opts));
-    const job = new ResultJob(result, items.length, chunksize, this.#onDone);
-    if (job.done || !this.#track(job, signal(what, opts))) return result;
+    const job = new ResultJob(
+      result,
+      items.length,
+      chunksize,
+      this.#jobs.onDone,
+    );
+    if (job.done || !this.#jobs.track(job, checkSignal(what, opts))) {
+      return result;
+    }
     const dispatcher = this.#dispatcher;
     if (chunksize === 1) {
       const single = kind === MAP ? ITEM : CALL;
@@ -473,8 +394,8 @@ export class Pool {
       );
     }
     const result = new AsyncResult(callbacks(what, opts));
-    const job = new ResultJob(result, -1, 1, this.#onDone);
-    if (this.#track(job, signal(what, opts))) {
+    const job = new ResultJob(result, -1, 1, this.#jobs.onDone);
+    if (this.#jobs.track(job, checkSignal(what, opts))) {
       this.#dispatcher.submit(job, 0, -1, fnId, CALL, encode(args));
     }
     return result;
@@ -518,77 +439,10 @@ export class Pool {
         chunksize,
         ordered,
         limit: IMAP_CHUNKS_PER_WORKER * this.#processes,
-        onDone: this.#onDone,
+        onDone: this.#jobs.onDone,
       },
     );
-    if (this.#track(job, signal(what, opts))) job.start();
+    if (this.#jobs.track(job, checkSignal(what, opts))) job.start();
     return job;
   }
-}
-
-/** The items of a map call as an array (the array itself when it is one). */
-function itemsOf(
-  what: string,
-  iterable: Iterable<unknown>,
-  spread: boolean,
-): unknown[] {
-  if (isIterable(iterable, Symbol.iterator)) {
-    const items = globalThis.Array.isArray(iterable)
-      ? iterable
-      : globalThis.Array.from(iterable);
-    if (spread) {
-      for (let i = 0; i < items.length; i++) {
-        if (!globalThis.Array.isArray(items[i])) {
-          throw new TypeError(
-            `Cannot ${what}: iterable[${i}] must be an array of arguments, received ${
-              describe(items[i])
-            }`,
-          );
-        }
-      }
-    }
-    return items;
-  }
-  throw new TypeError(
-    `Cannot ${what}: "iterable" must be iterable, received ${
-      describe(iterable)
-    }`,
-  );
-}
-
-function callbacks<R>(
-  what: string,
-  options: Partial<AsyncResultCallbacks<R>>,
-): AsyncResultCallbacks<R> {
-  for (const name of ["callback", "errorCallback"] as const) {
-    const value = options[name];
-    if (value !== undefined && typeof value !== "function") {
-      throw new TypeError(
-        `Cannot ${what}: "${name}" must be a function, received ${
-          describe(value)
-        }`,
-      );
-    }
-  }
-  return options;
-}
-
-function signal(
-  what: string,
-  options: SubmitOptions,
-): AbortSignal | undefined {
-  const { signal } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(
-      `Cannot ${what}: "signal" must be an AbortSignal, received ${
-        describe(signal)
-      }`,
-    );
-  }
-  return signal;
-}
-
-function isIterable(value: unknown, method: symbol): boolean {
-  return value !== null && value !== undefined &&
-    typeof (value as Record<symbol, unknown>)[method] === "function";
 }
