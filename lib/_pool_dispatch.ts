@@ -5,7 +5,7 @@
 // Tasks in flight live in one id → task map, so a worker that dies rejects
 // exactly the tasks it held.
 import { runtime, type WorkerHandle } from "./_runtime/mod.ts";
-import { decode, decodeThrown } from "./_codec.ts";
+import { clones, decode, decodeThrown } from "./_codec.ts";
 import { identity, nextPid, WORKER_URL } from "./_context.ts";
 import type { FunctionRef } from "./_function_ref.ts";
 import {
@@ -389,13 +389,4 @@ function culprit(task: Task): string {
     }
   }
   return "an argument";
-}
-
-function clones(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,5 +1,5 @@
 // Validation of Pool's constructor and method arguments.
-import { encode } from "./_codec.ts";
+import { clones, encode } from "./_codec.ts";
 import type { DispatcherOptions } from "./_pool_dispatch.ts";
 import { functionRef, moduleUrls } from "./_function_ref.ts";
 import { describe, optionsObject, positiveInteger } from "./_validate.ts";
@@ -54,9 +54,7 @@ export function parsePoolOptions(
   const modules = moduleUrls(what, options.module);
   const encoded = encode(initargs) as unknown[];
   for (let i = 0; i < encoded.length; i++) {
-    try {
-      structuredClone(encoded[i]);
-    } catch {
+    if (!clones(encoded[i])) {
       throw new TypeError(
         `Cannot ${what}: initargs[${i}] (${
           describe(initargs[i])

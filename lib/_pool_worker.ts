@@ -2,19 +2,11 @@
 // a time, like a Python pool process) and sends results back in batches: one
 // message per task message, or sooner when tasks take long.
 import { runtime } from "./_runtime/mod.ts";
-import { decode, encode, encodeThrown } from "./_codec.ts";
+import { clones, decode, encode, encodeThrown } from "./_codec.ts";
 import { adoptIdentity } from "./_context.ts";
 import { type FunctionRef, resolveFunction } from "./_function_ref.ts";
-import {
-  CALL,
-  FAILED,
-  ITEM,
-  MAP,
-  OK,
-  type PoolResults,
-  type PoolTasks,
-  type StartPoolWorker,
-} from "./_protocol.ts";
+import { CALL, FAILED, ITEM, MAP, OK } from "./_protocol.ts";
+import type { PoolResults, PoolTasks, StartPoolWorker } from "./_protocol.ts";
 import { describe } from "./_validate.ts";
 import { MaybeEncodingError } from "./errors.ts";
 
@@ -164,7 +156,7 @@ function replaceUncloneable(results: PoolResults): PoolResults {
       structuredClone(value);
     } catch (error) {
       const culprit = globalThis.Array.isArray(value)
-        ? value.find((item) => !cloneable(item))
+        ? value.find((item) => !clones(item))
         : value;
       results[i + 1] = FAILED;
       results[i + 2] = encodeThrown(
@@ -177,13 +169,4 @@ function replaceUncloneable(results: PoolResults): PoolResults {
     }
   }
   return results;
-}
-
-function cloneable(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -62,3 +62,8 @@ export async function waitUntil(
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** `n` zeroed 32-bit ints in shared memory. */
+export function cells(n = 2): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * n));
+}

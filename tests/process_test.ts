@@ -7,16 +7,12 @@ import {
   Process,
   ProcessError,
 } from "../mod.ts";
-import { fixture, runFixture, waitUntil } from "./_helpers.ts";
+import { cells, fixture, runFixture, waitUntil } from "./_helpers.ts";
 
 const module = fixture("targets");
 const targets = await import(
   module.href
 ) as typeof import("./fixtures/targets.ts");
-
-function cells(n = 2): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * n));
-}
 
 describe("Process", () => {
   test("Process.start() runs a source-sent target that changes shared memory", async () => {
