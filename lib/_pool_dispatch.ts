@@ -90,6 +90,16 @@ export class Dispatcher {
   #scheduled = false;
   #stopped = false;
   #dispatch = () => this.#fill();
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #unrefIdle = () => {
+    this.#idleTimer = undefined;
+    for (const slot of this.#workers) {
+      if (slot.inflight === 0 && slot.refed) {
+        slot.handle.unref();
+        slot.refed = false;
+      }
+    }
+  };
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
@@ -162,6 +172,7 @@ export class Dispatcher {
   /** Terminates every worker; resolves once all are gone. */
   async terminate(): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#idleTimer);
     this.#queue = [];
     this.#head = 0;
     this.#inflight.clear();
@@ -325,9 +336,10 @@ export class Dispatcher {
       this.#remove(slot);
       void slot.handle.terminate();
       this.#spawn();
-    } else if (slot.inflight === 0 && slot.refed) {
-      slot.handle.unref();
-      slot.refed = false;
+    } else if (slot.inflight === 0 && this.#idleTimer === undefined) {
+      // Unref idle workers only after the callers had their turn: one who
+      // awaits a task and submits the next keeps the worker ref'd.
+      this.#idleTimer = setTimeout(this.#unrefIdle, 0);
     }
     this.#schedule();
   }

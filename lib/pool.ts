@@ -98,6 +98,7 @@ export class Pool {
   #modules: string[];
   #dispatcher: Dispatcher;
   #state = RUN;
+  #fnIds = new WeakMap<object, number>();
   #jobs = new JobSet((job) => this.#dispatcher.stop(job));
   #terminated: Promise<void> | null = null;
 
@@ -333,7 +334,13 @@ export class Pool {
   }
 
   #fnId(what: string, fn: unknown): number {
-    return this.#dispatcher.fnId(functionRef(what, "fn", fn, this.#modules));
+    // Reading a function's source and hashing it costs more than a task.
+    let id = this.#fnIds.get(fn as object);
+    if (id === undefined) {
+      id = this.#dispatcher.fnId(functionRef(what, "fn", fn, this.#modules));
+      this.#fnIds.set(fn as object, id);
+    }
+    return id;
   }
 
   #mapAsync<R>(
