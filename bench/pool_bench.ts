@@ -78,7 +78,7 @@ async function peer<T>(
 const cpuMs: Record<number, number> = {};
 for (const size of [1, 2, 4, 8]) {
   const pool = new Pool(size);
-  await pool.map(cpuTask, [1], { chunksize: 1 });
+  await pool.map(cpuTask, Array(size * 2).fill(1), { chunksize: 1 });
   cpuMs[size] = await time(
     `cpu: ${CPU_TASKS} × 10 ms tasks, Pool(${size})`,
     () => pool.map(cpuTask, Array(CPU_TASKS).fill(CPU_N), { chunksize: 1 }),

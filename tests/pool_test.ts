@@ -408,6 +408,31 @@ describe("Pool errors", () => {
   });
 });
 
+describe("Pool crash in a long imapUnordered", () => {
+  test("Pool.imapUnordered() delivers every other result around a dead worker's tasks", async () => {
+    await using pool = new Pool(2, { module });
+    const iterator = pool.imapUnordered(tasks.doubleOrExit, range(10_000));
+    const values: number[] = [];
+    const errors: unknown[] = [];
+    while (true) {
+      try {
+        const step = await iterator.next();
+        if (step.done) break;
+        values.push(step.value);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    assert.equal(values.length + errors.length, 10_000);
+    assert.ok(errors.length >= 1);
+    assert.ok(errors.every((e) => e instanceof WorkerExitError));
+    assert.ok(!values.includes(10_000));
+    assert.equal(new Set(values).size, values.length);
+    assert.ok(values.every((v) => v % 2 === 0 && v < 20_000));
+    assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
+  });
+});
+
 describe("Pool abort", () => {
   test("aborting stops a running task, rejects with the reason, and the pool goes on", async () => {
     await using pool = new Pool(1, { module });
