@@ -3,7 +3,8 @@
 // apply at a time, and pool start + one task + terminate — each beside
 // piscina and tinypool on the same runtime in the same run.
 // Run: npx deno run -A bench/pool_bench.ts · node_modules/.bin/bun bench/pool_bench.ts
-//      node npm/bench/pool_bench.js (after building with bench included)
+// Node: deno task build:npm && node_modules/.bin/tsc -p scripts/tsconfig.bench.json
+//       && cp bench/_peer_worker.mjs npm/bench/ && node npm/bench/pool_bench.js
 import { measure } from "mitata";
 import { Piscina } from "piscina";
 import { Tinypool } from "tinypool";

@@ -79,6 +79,7 @@ let workersStarted = 0;
 export class Dispatcher {
   #options: DispatcherOptions;
   #workers: Slot[] = [];
+  #retiring = new Set<Promise<void>>();
   #queue: (Task | undefined)[] = [];
   #head = 0;
   #inflight = new Map<number, Task>();
@@ -162,9 +163,7 @@ export class Dispatcher {
       }
       this.#queue = [...requeued, ...this.#queue.slice(this.#head)];
       this.#head = 0;
-      this.#remove(slot);
-      void slot.handle.terminate();
-      this.#spawn();
+      this.#replace(slot);
     }
     this.#schedule();
   }
@@ -178,7 +177,10 @@ export class Dispatcher {
     this.#inflight.clear();
     const workers = this.#workers;
     this.#workers = [];
-    await Promise.all(workers.map((slot) => slot.handle.terminate()));
+    await Promise.all([
+      ...workers.map((slot) => slot.handle.terminate()),
+      ...this.#retiring,
+    ]);
   }
 
   #spawn(): void {
@@ -207,6 +209,15 @@ export class Dispatcher {
     handle.postMessage(start);
     handle.unref();
     this.#workers.push(slot);
+  }
+
+  /** Terminates `slot` (terminate() waits for it) and starts another. */
+  #replace(slot: Slot): void {
+    this.#remove(slot);
+    const gone = slot.handle.terminate();
+    this.#retiring.add(gone);
+    void gone.then(() => this.#retiring.delete(gone));
+    this.#spawn();
   }
 
   #remove(slot: Slot): void {
@@ -333,9 +344,7 @@ export class Dispatcher {
     }
     if (this.#stopped) return;
     if (slot.finished >= this.#options.maxtasks) {
-      this.#remove(slot);
-      void slot.handle.terminate();
-      this.#spawn();
+      this.#replace(slot);
     } else if (slot.inflight === 0 && this.#idleTimer === undefined) {
       // Unref idle workers only after the callers had their turn: one who
       // awaits a task and submits the next keeps the worker ref'd.
