@@ -23,6 +23,8 @@ export * from "./lib/errors.ts";
 export * from "./lib/event.ts";
 export * from "./lib/lock.ts";
 export * from "./lib/process.ts";
+export { AsyncResult, type AsyncResultCallbacks } from "./lib/async_result.ts";
+export * from "./lib/pool.ts";
 export * from "./lib/pipe.ts";
 export * from "./lib/queue.ts";
 export * from "./lib/semaphore.ts";

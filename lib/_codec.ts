@@ -164,3 +164,13 @@ export function decodeThrown(encoded: EncodedThrown): unknown {
   });
   return error;
 }
+
+/** Whether `value` survives `postMessage` (structured clone). */
+export function clones(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}

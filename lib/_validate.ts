@@ -81,3 +81,19 @@ export function checkTimeout(
   }
   return timeout;
 }
+
+/** Checks that option `name` is an integer >= 1, and returns it. */
+export function positiveInteger(
+  what: string,
+  name: string,
+  value: unknown,
+): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    throw new (typeof value === "number" ? RangeError : TypeError)(
+      `Cannot ${what}: "${name}" must be an integer of at least 1, received ${
+        describe(value)
+      }`,
+    );
+  }
+  return value;
+}

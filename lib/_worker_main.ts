@@ -5,6 +5,7 @@ import { decode } from "./_codec.ts";
 import { adoptIdentity } from "./_context.ts";
 import { resolveFunction } from "./_function_ref.ts";
 import type { RunProcess, ToWorker } from "./_protocol.ts";
+import { receiveTasks, startPoolWorker } from "./_pool_worker.ts";
 
 const parent = runtime.parent;
 if (parent === null) {
@@ -40,5 +41,10 @@ parent.onMessage((data) => {
   switch (message.type) {
     case "process":
       return void runProcess(message);
+    case "pool":
+      name = message.identity.name;
+      return startPoolWorker(message);
+    case "pool-tasks":
+      return receiveTasks(message);
   }
 });

@@ -7,20 +7,16 @@ import {
   Process,
   ProcessError,
 } from "../mod.ts";
-import { fixture, runFixture, waitUntil } from "./_helpers.ts";
+import { fixture, runFixture, sharedInts, waitUntil } from "./_helpers.ts";
 
 const module = fixture("targets");
 const targets = await import(
   module.href
 ) as typeof import("./fixtures/targets.ts");
 
-function cells(n = 2): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * n));
-}
-
 describe("Process", () => {
   test("Process.start() runs a source-sent target that changes shared memory", async () => {
-    const shared = cells();
+    const shared = sharedInts();
     const p = new Process({
       target: (c: Int32Array, by: number) => void Atomics.add(c, 0, by),
       args: [shared, 5],
@@ -36,7 +32,7 @@ describe("Process", () => {
   });
 
   test("Process.start() sends module exports by reference", async () => {
-    const shared = cells();
+    const shared = sharedInts();
     const p = new Process({
       target: targets.increment,
       args: [shared, 3],
@@ -49,7 +45,7 @@ describe("Process", () => {
   });
 
   test("Process runs many children at once without losing an increment", async () => {
-    const shared = cells();
+    const shared = sharedInts();
     const ps = globalThis.Array.from(
       { length: 4 },
       () =>
@@ -85,7 +81,7 @@ describe("Process", () => {
   });
 
   test("Process.join() waits for an async target to settle", async () => {
-    const shared = cells();
+    const shared = sharedInts();
     const p = new Process({
       target: targets.sleepThenMark,
       args: [shared, 50],
@@ -98,7 +94,7 @@ describe("Process", () => {
   });
 
   test("Process.join(timeoutMs) returns after the timeout while the target runs", async () => {
-    const shared = cells();
+    const shared = sharedInts();
     const p = new Process({ target: targets.spin, args: [shared], module });
     p.start();
     await waitUntil(() => Atomics.load(shared, 1) === 1);
@@ -113,7 +109,7 @@ describe("Process", () => {
   });
 
   test("Process.terminate() stops a busy target with exit code -15", async () => {
-    const shared = cells();
+    const shared = sharedInts();
     const p = new Process({ target: targets.spin, args: [shared], module });
     p.start();
     await waitUntil(() => Atomics.load(shared, 1) === 1);
@@ -126,7 +122,7 @@ describe("Process", () => {
   });
 
   test("Process.pid and currentProcess() identify the worker", async () => {
-    const shared = cells();
+    const shared = sharedInts();
     const p = new Process({
       target: targets.whoAmI,
       args: [shared],
@@ -152,7 +148,7 @@ describe("Process", () => {
   });
 
   test("activeChildren() lists running processes only", async () => {
-    const shared = cells();
+    const shared = sharedInts();
     const p = new Process({ target: targets.spin, args: [shared], module });
     p.start();
     assert.ok(activeChildren().includes(p as Process<never>));

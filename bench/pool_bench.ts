@@ -1,0 +1,228 @@
+// Pool benchmarks: CPU-bound speedup by pool size, dispatch of 100,000 tiny
+// tasks (chunksize 1, applyAsync in a loop, default chunksize), one awaited
+// apply at a time, and pool start + one task + terminate — each beside
+// piscina and tinypool on the same runtime in the same run.
+// Run: npx deno run -A bench/pool_bench.ts · node_modules/.bin/bun bench/pool_bench.ts
+// Node: deno task build:npm && node_modules/.bin/tsc -p scripts/tsconfig.bench.json
+//       && cp bench/_peer_worker.mjs npm/bench/ && node npm/bench/pool_bench.js
+import { measure } from "mitata";
+import { Piscina } from "piscina";
+import { Tinypool } from "tinypool";
+import { cpuCount, Pool } from "../mod.ts";
+import { runtime } from "../lib/_runtime/mod.ts";
+
+const PEER_WORKER = new URL("./_peer_worker.mjs", import.meta.url).href;
+const TINY = 100_000;
+const items = Array.from({ length: TINY }, (_, i) => i);
+const double = (x: number) => x * 2;
+/** About 10 ms of arithmetic. */
+const cpuTask = (n: number) => {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.sqrt(i) % 7;
+  return sum;
+};
+const CPU_N = 4_000_000;
+const CPU_TASKS = 16;
+const WORKERS = cpuCount();
+
+interface Row {
+  name: string;
+  ms: number;
+  perSecond?: number;
+}
+const rows: Row[] = [];
+
+/** Median ms of `fn` over a few samples (these workloads take 10 ms–3 s). */
+async function time(
+  name: string,
+  fn: () => Promise<unknown>,
+  units = 0,
+): Promise<number> {
+  const stats = await measure(fn, {
+    min_samples: 5,
+    max_samples: 30,
+    min_cpu_time: 2e9,
+  });
+  const ms = stats.p50 / 1e6;
+  rows.push({
+    name,
+    ms,
+    perSecond: units > 0 ? Math.round(units / (ms / 1000)) : undefined,
+  });
+  console.error(`${name}: ${ms.toFixed(2)} ms`);
+  return ms;
+}
+
+/** Peers that cannot run here are skipped rather than hung on. */
+async function peer<T>(
+  name: string,
+  start: () => T,
+  probe: (pool: T) => Promise<unknown>,
+): Promise<T | null> {
+  try {
+    const pool = start();
+    const ok = await Promise.race([
+      probe(pool).then(() => true),
+      new Promise((resolve) => setTimeout(() => resolve(false), 5000)),
+    ]);
+    if (ok) return pool;
+    console.error(
+      `${name} did not answer within 5 s on ${runtime.name}: skipped`,
+    );
+  } catch (error) {
+    console.error(`${name} failed on ${runtime.name}: ${error}`);
+  }
+  return null;
+}
+
+// --- CPU-bound speedup by pool size
+const cpuMs: Record<number, number> = {};
+for (const size of [1, 2, 4, 8]) {
+  const pool = new Pool(size);
+  await pool.map(cpuTask, Array(size * 2).fill(1), { chunksize: 1 });
+  cpuMs[size] = await time(
+    `cpu: ${CPU_TASKS} × 10 ms tasks, Pool(${size})`,
+    () => pool.map(cpuTask, Array(CPU_TASKS).fill(CPU_N), { chunksize: 1 }),
+  );
+  await pool.terminate();
+}
+
+// --- dispatch of tiny tasks
+const pool = new Pool(WORKERS);
+await pool.map(double, items);
+const ours = await time(
+  `tiny: map chunksize 1 (Pool)`,
+  () => pool.map(double, items, { chunksize: 1 }),
+  TINY,
+);
+const oursApply = await time(
+  `tiny: applyAsync in a loop (Pool)`,
+  () => Promise.all(items.map((x) => pool.applyAsync(double, [x]))),
+  TINY,
+);
+const oursDefault = await time(
+  `tiny: map default chunksize (Pool)`,
+  () => pool.map(double, items),
+  TINY,
+);
+const SEQUENTIAL = 2000;
+const oursSequential = await time(
+  `one await apply at a time ×${SEQUENTIAL} (Pool)`,
+  async () => {
+    for (let i = 0; i < SEQUENTIAL; i++) await pool.apply(double, [i]);
+  },
+  SEQUENTIAL,
+);
+await pool.terminate();
+
+const piscina = await peer(
+  "piscina",
+  () =>
+    new Piscina({
+      filename: PEER_WORKER,
+      minThreads: WORKERS,
+      maxThreads: WORKERS,
+    }),
+  (p) => p.run(1),
+);
+let piscinaTiny = NaN, piscinaSequential = NaN;
+if (piscina !== null) {
+  piscinaTiny = await time(
+    "tiny: run() per task (piscina)",
+    () => Promise.all(items.map((x) => piscina.run(x))),
+    TINY,
+  );
+  piscinaSequential = await time(
+    `one await run at a time ×${SEQUENTIAL} (piscina)`,
+    async () => {
+      for (let i = 0; i < SEQUENTIAL; i++) await piscina.run(i);
+    },
+    SEQUENTIAL,
+  );
+  await piscina.destroy();
+}
+
+const tinypool = await peer(
+  "tinypool",
+  () =>
+    new Tinypool({
+      filename: PEER_WORKER,
+      minThreads: WORKERS,
+      maxThreads: WORKERS,
+    }),
+  (p) => p.run(1),
+);
+let tinypoolTiny = NaN;
+if (tinypool !== null) {
+  tinypoolTiny = await time(
+    "tiny: run() per task (tinypool)",
+    () => Promise.all(items.map((x) => tinypool.run(x))),
+    TINY,
+  );
+  await tinypool.destroy();
+}
+
+// --- start + one task + terminate
+const startOurs = await time("start Pool(2) + 1 task + terminate", async () => {
+  const p = new Pool(2);
+  await p.apply(double, [1]);
+  await p.terminate();
+});
+let startPiscina = NaN, startTinypool = NaN;
+if (piscina !== null) {
+  startPiscina = await time("start piscina(2) + 1 task + destroy", async () => {
+    const p = new Piscina({
+      filename: PEER_WORKER,
+      minThreads: 2,
+      maxThreads: 2,
+    });
+    await p.run(1);
+    await p.destroy();
+  });
+}
+if (tinypool !== null) {
+  startTinypool = await time(
+    "start tinypool(2) + 1 task + destroy",
+    async () => {
+      const p = new Tinypool({
+        filename: PEER_WORKER,
+        minThreads: 2,
+        maxThreads: 2,
+      });
+      await p.run(1);
+      await p.destroy();
+    },
+  );
+}
+
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
+console.log(`\n${runtime.name}, ${WORKERS} workers (${cpuCount()} CPUs)`);
+for (const { name, ms, perSecond } of rows) {
+  const rate = perSecond === undefined
+    ? ""
+    : `  ${perSecond.toLocaleString("en")}/s`;
+  console.log(`${name.padEnd(48)} ${ms.toFixed(2).padStart(9)} ms${rate}`);
+}
+console.log(`
+speedup Pool(2) vs Pool(1), CPU-bound:          ${
+  ratio(cpuMs[1], cpuMs[2])
+}× (goal ≥ 1.85)
+tiny chunksize 1 vs piscina (throughput):       ${
+  ratio(piscinaTiny, ours)
+}× (goal ≥ 2)
+tiny applyAsync loop vs piscina:                ${
+  ratio(piscinaTiny, oursApply)
+}×
+tiny chunksize 1 vs tinypool:                   ${ratio(tinypoolTiny, ours)}×
+default-chunksize map items/s:                  ${
+  Math.round(TINY / (oursDefault / 1000)).toLocaleString("en")
+} (goal ≥ 1,000,000)
+sequential await apply vs piscina:              ${
+  ratio(piscinaSequential, oursSequential)
+}×
+start+1 task+terminate, piscina / Pool:         ${
+  ratio(startPiscina, startOurs)
+}× (goal > 1)
+start+1 task+terminate, tinypool / Pool:        ${
+  ratio(startTinypool, startOurs)
+}×`);
