@@ -18,3 +18,6 @@
  */
 export * from "./lib/errors.ts";
 export * from "./lib/process.ts";
+export * from "./lib/manager.ts";
+export * from "./lib/proxy.ts";
+export * from "./lib/sync_proxy.ts";

@@ -4,6 +4,7 @@
 // before its module has finished loading (top-level await), so a worker says
 // when it listens and its parent holds messages until then.
 import type { ParentPort, Runtime, WorkerEvents, WorkerHandle } from "./mod.ts";
+import { connect, listen } from "./_net.ts";
 
 interface BunWorker {
   onmessage: ((event: { data: unknown }) => void) | null;
@@ -110,5 +111,7 @@ export const runtime: Runtime = {
   parent: parent(),
   cpuCount: () => bun.navigator.hardwareConcurrency,
   spawn,
+  listen,
+  connect,
   scriptCommand: (path) => [bun.process.execPath, path],
 };

@@ -41,6 +41,40 @@ export interface ParentPort {
   exit(code: number): void;
 }
 
+/** A TCP endpoint. */
+export interface SocketAddress {
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** Callbacks of a TCP connection; `close` fires once, after any error. */
+export interface SocketEvents {
+  data(bytes: Uint8Array): void;
+  close(): void;
+}
+
+/** One end of a TCP connection. */
+export interface Socket {
+  /** Queues `bytes` for sending. */
+  write(bytes: Uint8Array): void;
+  /** Drops the connection at once; `close` follows. */
+  close(): void;
+  /** Lets the process exit while this socket is open. */
+  unref(): void;
+  /** Undoes `unref()`. */
+  ref(): void;
+}
+
+/** A listening TCP server. */
+export interface Listener {
+  /** Where it listens (the real port when 0 was asked for). */
+  readonly address: SocketAddress;
+  /** Stops accepting connections; open connections stay. */
+  close(): void;
+  /** Lets the process exit while it listens. */
+  unref(): void;
+}
+
 /** What the library needs from a runtime. */
 export interface Runtime {
   readonly name: RuntimeName;
@@ -52,6 +86,13 @@ export interface Runtime {
   spawn(url: URL, events: WorkerEvents): WorkerHandle;
   /** The argv that runs the script at `path` as a new OS process. */
   scriptCommand(path: string): string[];
+  /** Listens on `address`; `accept` gives each connection its callbacks. */
+  listen(
+    address: SocketAddress,
+    accept: (socket: Socket) => SocketEvents,
+  ): Promise<Listener>;
+  /** Opens a TCP connection to `address`; rejects if it cannot. */
+  connect(address: SocketAddress, events: SocketEvents): Promise<Socket>;
 }
 
 function detect(): RuntimeName {

@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import process from "node:process";
 import type { Runtime } from "./mod.ts";
 import { parent, spawn } from "./_worker_threads.ts";
+import { connect, listen } from "./_net.ts";
 
 /** The Node adapter. */
 export const runtime: Runtime = {
@@ -10,5 +11,7 @@ export const runtime: Runtime = {
   parent: parent(),
   cpuCount: availableParallelism,
   spawn,
+  listen,
+  connect,
   scriptCommand: (path) => [process.execPath, path],
 };

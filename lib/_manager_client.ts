@@ -1,0 +1,296 @@
+// The client side of a manager connection: one per server per thread,
+// shared by every proxy of that thread. Calls made in the same tick go out
+// in one socket write, and replies come back the same way, so concurrent
+// calls pipeline instead of paying one round trip each.
+import { runtime, type Socket, type SocketAddress } from "./_runtime/mod.ts";
+import { answer, challenge, refused, verify } from "./_auth.ts";
+import type { WireError } from "./_manager_server.ts";
+import {
+  concat,
+  FrameReader,
+  type TokenHandler,
+  WireCodec,
+  type WireToken,
+} from "./_wire.ts";
+import { AuthenticationError, ProcessError, RemoteError } from "./errors.ts";
+
+/** What a proxy tells the encoder about itself. */
+export interface ProxyIdentity {
+  readonly connection: Connection;
+  readonly typeid: string;
+  readonly id: number;
+}
+
+/** The method by which a proxy identifies itself to the wire encoder. */
+export const IDENTITY: unique symbol = Symbol("manager proxy identity");
+
+/** Everything needed to reach one shared object from any thread. */
+export interface ProxyToken {
+  /** The registered type of the shared object, e.g. `"list"`. */
+  readonly typeid: string;
+  /** The object's id on its server. */
+  readonly id: number;
+  /** Where its server listens. */
+  readonly address: SocketAddress;
+  /** The secret its server checks. */
+  readonly authkey: Uint8Array;
+}
+
+/** Builds the proxy for a token. */
+export type ProxyMaker = (token: ProxyToken) => unknown;
+
+/** The proxy class of each typeid; proxy files register theirs at load. */
+export const proxyMakers: Map<string, ProxyMaker> = new Map();
+
+/** The proxy for `token`: its typeid's class, else the generic proxy. */
+export function makeProxy(token: ProxyToken): unknown {
+  return (proxyMakers.get(token.typeid) ?? proxyMakers.get("")!)(token);
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+function remoteError(error: WireError): RemoteError {
+  const cause = new Error(error.message);
+  cause.name = error.name;
+  cause.stack = error.stack;
+  return new RemoteError(`${error.name}: ${error.message}`, { cause });
+}
+
+/** A connection from this thread to one manager server. */
+export class Connection implements TokenHandler {
+  readonly address: SocketAddress;
+  readonly authkey: Uint8Array;
+  #where: string;
+  #serverId = "";
+  #socket: Socket | null = null;
+  #ready: Promise<void>;
+  #codec = new WireCodec(this);
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #outbox: unknown[][] = [];
+  #error: Error | null = null;
+  #greetings: unknown[][] = [];
+  #greeted: (() => void) | null = null;
+
+  constructor(address: SocketAddress, authkey: Uint8Array) {
+    this.address = address;
+    this.authkey = authkey;
+    this.#where = `${address.hostname}:${address.port}`;
+    this.#ready = this.#open();
+    this.#ready.catch(() => {});
+  }
+
+  /** Resolves once the handshake succeeded; rejects if it failed. */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** Whether the connection is gone. */
+  get closed(): boolean {
+    return this.#error !== null;
+  }
+
+  /** Sends a request; resolves with the server's reply. */
+  request(op: string, ...args: unknown[]): Promise<unknown> {
+    if (this.#error !== null) return Promise.reject(this.#error);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      if (this.#pending.size === 1) this.#socket?.ref();
+      this.#enqueue([id, op, ...args]);
+    });
+  }
+
+  /** Sends a one-way message (reference counting); no reply comes. */
+  notify(op: string, id: number): void {
+    if (this.#error === null) this.#enqueue([0, op, id]);
+  }
+
+  /** Closes the connection; pending calls reject. */
+  close(): void {
+    this.#fail(
+      new ProcessError(
+        `Cannot reach manager at ${this.#where}: connection closed`,
+      ),
+    );
+  }
+
+  toToken(value: unknown): WireToken | null {
+    if (typeof value !== "object" || value === null || !(IDENTITY in value)) {
+      return null;
+    }
+    const proxy = (value as { [IDENTITY](): ProxyIdentity })[IDENTITY]();
+    if (proxy.connection !== this) {
+      throw new TypeError(
+        `Cannot send a proxy of another manager to the manager at ${this.#where}, received a ${proxy.typeid} proxy`,
+      );
+    }
+    return [proxy.typeid, proxy.id, this.#serverId];
+  }
+
+  fromToken(token: WireToken): unknown {
+    return makeProxy({
+      typeid: token[0],
+      id: token[1],
+      address: this.address,
+      authkey: this.authkey,
+    });
+  }
+
+  #enqueue(message: unknown[]): void {
+    this.#outbox.push(message);
+    if (this.#outbox.length === 1 && this.#serverId !== "") {
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    if (this.#outbox.length === 0 || this.#error !== null) return;
+    if (this.#serverId === "") return; // the handshake flushes when done
+    const frames: Uint8Array[] = [];
+    for (const message of this.#outbox) {
+      try {
+        frames.push(this.#codec.frame(message));
+      } catch (error) {
+        this.#settle(message[0] as number, (p) =>
+          p.reject(
+            new TypeError(
+              `Cannot send ${message[1]} request to the manager: ${
+                (error as Error).message
+              }`,
+              { cause: error },
+            ),
+          ));
+      }
+    }
+    this.#outbox = [];
+    if (frames.length > 0) this.#socket!.write(concat(frames));
+  }
+
+  async #open(): Promise<void> {
+    const reader = new FrameReader((body) => this.#receive(body));
+    try {
+      const socket = await runtime.connect(this.address, {
+        data: (bytes) => {
+          if (!reader.push(bytes)) this.close();
+        },
+        close: () => this.close(),
+      });
+      this.#socket = socket;
+      const [, question] = await this.#greeting("challenge");
+      const mine = challenge();
+      this.#send([
+        "answer",
+        await answer(this.authkey, question as Uint8Array),
+        mine,
+      ]);
+      const [kind, digest, serverId] = await this.#greeting("welcome");
+      if (kind !== "welcome" || !await verify(this.authkey, mine, digest)) {
+        throw new AuthenticationError(
+          `Cannot connect to manager at ${this.#where}: the server did not prove it knows the authkey`,
+        );
+      }
+      this.#serverId = serverId as string;
+    } catch (error) {
+      this.#fail(
+        error instanceof ProcessError ? error : new ProcessError(
+          `Cannot connect to manager at ${this.#where}: ${
+            (error as Error).message
+          }`,
+          { cause: error },
+        ),
+      );
+      throw this.#error;
+    }
+    if (this.#pending.size === 0) this.#socket.unref();
+    this.#flush();
+  }
+
+  #send(message: unknown[]): void {
+    this.#socket!.write(this.#codec.frame(message));
+  }
+
+  async #greeting(expected: string): Promise<unknown[]> {
+    while (this.#greetings.length === 0) {
+      if (this.#error !== null) throw this.#error;
+      await new Promise<void>((resolve) => this.#greeted = resolve);
+    }
+    const message = this.#greetings.shift()!;
+    if (message[0] === "refused") throw refused(this.#where);
+    if (message[0] !== expected) {
+      throw new ProcessError(
+        `Cannot connect to manager at ${this.#where}: unexpected handshake message`,
+      );
+    }
+    return message;
+  }
+
+  #receive(body: Uint8Array): void {
+    let message: unknown;
+    try {
+      message = this.#codec.decode(body);
+    } catch (error) {
+      return this.#fail(
+        new ProcessError(
+          `Cannot read reply of manager at ${this.#where}: ${
+            (error as Error).message
+          }`,
+        ),
+      );
+    }
+    if (!globalThis.Array.isArray(message)) return this.close();
+    if (this.#serverId === "") {
+      this.#greetings.push(message);
+      return this.#greeted?.();
+    }
+    const [id, status, value] = message;
+    this.#settle(
+      id,
+      (p) =>
+        status === 0
+          ? p.resolve(value)
+          : p.reject(remoteError(value as WireError)),
+    );
+  }
+
+  #settle(id: number, how: (pending: Pending) => void): void {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#socket?.unref();
+    how(pending);
+  }
+
+  #fail(error: Error): void {
+    if (this.#error !== null) return;
+    this.#error = error;
+    connections.delete(keyOf(this.address, this.authkey));
+    this.#socket?.close();
+    this.#greeted?.();
+    for (const pending of this.#pending.values()) pending.reject(error);
+    this.#pending.clear();
+  }
+}
+
+const connections = new Map<string, Connection>();
+
+function keyOf(address: SocketAddress, authkey: Uint8Array): string {
+  return `${address.hostname}:${address.port}:${authkey.join(",")}`;
+}
+
+/** This thread's connection to the server at `address`, opened on first use. */
+export function connectionTo(
+  address: SocketAddress,
+  authkey: Uint8Array,
+): Connection {
+  const key = keyOf(address, authkey);
+  let connection = connections.get(key);
+  if (connection === undefined) {
+    connection = new Connection(address, authkey);
+    connections.set(key, connection);
+  }
+  return connection;
+}
