@@ -17,7 +17,9 @@ export function authkeyBytes(authkey: Uint8Array | string): Uint8Array {
     : authkey;
 }
 
-function importKey(authkey: Uint8Array): Promise<CryptoKey> {
+// No return type: Node's type library has no global `CryptoKey`.
+// deno-lint-ignore explicit-function-return-type
+function importKey(authkey: Uint8Array) {
   return crypto.subtle.importKey(
     "raw",
     authkey as Uint8Array<ArrayBuffer>,

@@ -236,25 +236,28 @@ export class BaseManager {
           factory: functionRef(what, "factory", factory, this.#modules),
         })),
     };
-    const started = Promise.withResolvers<SocketAddress>();
-    const worker = runtime.spawn(WORKER_URL, {
-      message(data) {
-        const reply = data as ManagerStarted;
-        if (reply.type === "manager-ready") started.resolve(reply.address);
-        else started.reject(decodeThrown(reply.error));
-      },
-      exit(code) {
-        started.reject(
-          new ProcessError(
-            `Cannot ${what}: its server exited with code ${code}`,
-          ),
-        );
-      },
+    let worker!: WorkerHandle;
+    // Node 20 has no Promise.withResolvers.
+    const started = new Promise<SocketAddress>((resolve, reject) => {
+      worker = runtime.spawn(WORKER_URL, {
+        message(data) {
+          const reply = data as ManagerStarted;
+          if (reply.type === "manager-ready") resolve(reply.address);
+          else reject(decodeThrown(reply.error));
+        },
+        exit(code) {
+          reject(
+            new ProcessError(
+              `Cannot ${what}: its server exited with code ${code}`,
+            ),
+          );
+        },
+      });
     });
     this.#worker = worker;
     worker.postMessage(message);
     try {
-      this.#address = await started.promise;
+      this.#address = await started;
     } catch (error) {
       await worker.terminate();
       this.#state = "shut down";
