@@ -448,7 +448,10 @@ export class SyncManager extends BaseManager {
 
   /** A shared dict, optionally filled from an object, Map or pairs. */
   dict<K extends string | number = string, V = unknown>(
-    init?: Partial<Record<K, V>> | Map<K, V> | Iterable<[K, V]>,
+    init?:
+      | Partial<Record<NoInfer<K>, V>>
+      | Map<NoInfer<K>, V>
+      | Iterable<[NoInfer<K>, V]>,
   ): Promise<DictProxy<K, V>> {
     const value = init === undefined || init instanceof Map ||
         !(Symbol.iterator in init)
