@@ -56,8 +56,6 @@ export interface BaseManagerOptions {
   module?: string | URL | readonly (string | URL)[];
 }
 
-type Constructor<A extends unknown[], T> = new (...args: A) => T;
-
 /** The factory methods `register` adds to a manager. */
 export type Registered<K extends string, A extends unknown[], T> = {
   readonly [P in K]: (...args: A) => Promise<AutoProxy<T>>;
@@ -174,7 +172,7 @@ export class BaseManager {
    */
   register<K extends string, A extends unknown[] = unknown[], T = object>(
     typeid: K,
-    factory?: ((...args: A) => T) | Constructor<A, T>,
+    factory?: ((...args: A) => T) | (new (...args: A) => T),
   ): this & Registered<K, A, T> {
     const what = "register manager type";
     if (typeof typeid !== "string" || !TYPEID.test(typeid)) {

@@ -43,7 +43,9 @@ export interface ParentPort {
 
 /** A TCP endpoint. */
 export interface SocketAddress {
+  /** A host name or IP address, e.g. "127.0.0.1". */
   readonly hostname: string;
+  /** The TCP port. */
   readonly port: number;
 }
 
