@@ -481,7 +481,7 @@ export class SyncManager extends BaseManager {
   /** A shared fixed-size array of `typecode`, from a size or the items. */
   Array<T extends number | bigint = number>(
     typecode: string,
-    sizeOrItems: number | Iterable<T>,
+    sizeOrItems: number | Iterable<NoInfer<T>>,
   ): Promise<ArrayProxy<T>> {
     const init = typeof sizeOrItems === "number"
       ? sizeOrItems
