@@ -2,7 +2,12 @@
 // shared by every proxy of that thread. Calls made in the same tick go out
 // in one socket write, and replies come back the same way, so concurrent
 // calls pipeline instead of paying one round trip each.
-import { runtime, type Socket, type SocketAddress } from "./_runtime/mod.ts";
+import {
+  runtime,
+  type Socket,
+  type SocketAddress,
+  type SocketEvents,
+} from "./_runtime/mod.ts";
 import { answer, challenge, refused, verify } from "./_auth.ts";
 import type { WireError } from "./_manager_server.ts";
 import {
@@ -47,6 +52,9 @@ export function makeProxy(token: ProxyToken): unknown {
   return (proxyMakers.get(token.typeid) ?? proxyMakers.get("")!)(token);
 }
 
+/** Opens the byte stream a connection runs on; TCP unless told otherwise. */
+export type Dial = (events: SocketEvents) => Promise<Socket>;
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -75,11 +83,15 @@ export class Connection implements TokenHandler {
   #greetings: unknown[][] = [];
   #greeted: (() => void) | null = null;
 
-  constructor(address: SocketAddress, authkey: Uint8Array) {
+  constructor(
+    address: SocketAddress,
+    authkey: Uint8Array,
+    dial: Dial = (events) => runtime.connect(address, events),
+  ) {
     this.address = address;
     this.authkey = authkey;
     this.#where = `${address.hostname}:${address.port}`;
-    this.#ready = this.#open();
+    this.#ready = this.#open(dial);
     this.#ready.catch(() => {});
   }
 
@@ -170,16 +182,17 @@ export class Connection implements TokenHandler {
     if (frames.length > 0) this.#socket!.write(concat(frames));
   }
 
-  async #open(): Promise<void> {
+  async #open(dial: Dial): Promise<void> {
     const reader = new FrameReader((body) => this.#receive(body));
     try {
-      const socket = await runtime.connect(this.address, {
+      const socket = await dial({
         data: (bytes) => {
           if (!reader.push(bytes)) this.close();
         },
         close: () => this.close(),
       });
       this.#socket = socket;
+      socket.ref(); // until the handshake is done
       const [, question] = await this.#greeting("challenge");
       const mine = challenge();
       this.#send([
@@ -281,15 +294,19 @@ function keyOf(address: SocketAddress, authkey: Uint8Array): string {
   return `${address.hostname}:${address.port}:${authkey.join(",")}`;
 }
 
-/** This thread's connection to the server at `address`, opened on first use. */
+/**
+ * This thread's connection to the server at `address`, opened on first use
+ * with `dial` (TCP by default).
+ */
 export function connectionTo(
   address: SocketAddress,
   authkey: Uint8Array,
+  dial?: Dial,
 ): Connection {
   const key = keyOf(address, authkey);
   let connection = connections.get(key);
   if (connection === undefined) {
-    connection = new Connection(address, authkey);
+    connection = new Connection(address, authkey, dial);
     connections.set(key, connection);
   }
   return connection;

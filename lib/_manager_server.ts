@@ -139,6 +139,11 @@ export class ManagerServer {
     return this.#listener.address;
   }
 
+  /** Serves a client over a byte stream other than TCP (a worker's channel). */
+  attach(socket: Socket): SocketEvents {
+    return new Session(this, socket).events;
+  }
+
   /** Listens if needed and resolves once a client asks for shutdown. */
   async serveForever(): Promise<void> {
     await this.listen();

@@ -5,8 +5,8 @@ import { adoptIdentity } from "./_context.ts";
 import { resolveFunction } from "./_function_ref.ts";
 import { syncFactories } from "./_manager_objects.ts";
 import { type Factory, ManagerServer } from "./_manager_server.ts";
-import type { ManagerStarted, RunManager } from "./_protocol.ts";
-import type { ParentPort } from "./_runtime/mod.ts";
+import type { FromManager, RunManager } from "./_protocol.ts";
+import type { ParentPort, SocketEvents } from "./_runtime/mod.ts";
 import { describe } from "./_validate.ts";
 
 /**
@@ -34,7 +34,18 @@ export function factoryOf(
   };
 }
 
-/** Runs the server a `RunManager` message describes, then ends the worker. */
+let parentSession: SocketEvents | null = null;
+
+/** Bytes the parent sent on its own connection. */
+export function fromParent(bytes: Uint8Array): void {
+  parentSession?.data(bytes);
+}
+
+/**
+ * Runs the server a `RunManager` message describes, then ends the worker.
+ * The parent's own connection runs over the worker channel (postMessage is
+ * quicker than TCP loopback); every other thread connects over TCP.
+ */
 export async function serveManager(
   message: RunManager,
   parent: ParentPort,
@@ -59,10 +70,18 @@ export async function serveManager(
       factories,
     });
     const address = await server.listen();
-    parent.postMessage({ type: "manager-ready", address } as ManagerStarted);
+    parentSession = server.attach({
+      write(bytes) {
+        parent.postMessage({ type: "manager-data", bytes } as FromManager);
+      },
+      close() {},
+      unref() {},
+      ref() {},
+    });
+    parent.postMessage({ type: "manager-ready", address } as FromManager);
   } catch (error) {
     parent.postMessage(
-      { type: "manager-failed", error: encodeThrown(error) } as ManagerStarted,
+      { type: "manager-failed", error: encodeThrown(error) } as FromManager,
     );
     return parent.exit(1);
   }

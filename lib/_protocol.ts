@@ -32,10 +32,20 @@ export interface RunManager {
   readonly factories: readonly { typeid: string; factory: FunctionRef }[];
 }
 
+/**
+ * Either way between a manager worker and its parent: bytes of the parent's
+ * own connection, which runs over the worker channel instead of TCP.
+ */
+export interface ManagerData {
+  readonly type: "manager-data";
+  readonly bytes: Uint8Array;
+}
+
 /** Manager worker → parent: it listens at `address`, or could not start. */
-export type ManagerStarted =
+export type FromManager =
   | { readonly type: "manager-ready"; readonly address: SocketAddress }
-  | { readonly type: "manager-failed"; readonly error: EncodedThrown };
+  | { readonly type: "manager-failed"; readonly error: EncodedThrown }
+  | ManagerData;
 
 /** Every message a parent sends to a worker. */
-export type ToWorker = RunProcess | RunManager;
+export type ToWorker = RunProcess | RunManager | ManagerData;

@@ -4,7 +4,7 @@ import { runtime } from "./_runtime/mod.ts";
 import { decode } from "./_codec.ts";
 import { adoptIdentity } from "./_context.ts";
 import { resolveFunction } from "./_function_ref.ts";
-import { serveManager } from "./_manager_worker.ts";
+import { fromParent, serveManager } from "./_manager_worker.ts";
 import type { RunProcess, ToWorker } from "./_protocol.ts";
 
 const parent = runtime.parent;
@@ -43,5 +43,7 @@ parent.onMessage((data) => {
       return void runProcess(message);
     case "manager":
       return void serveManager(message, parent!);
+    case "manager-data":
+      return fromParent(message.bytes);
   }
 });

@@ -15,7 +15,8 @@ import { type Connection, connectionTo } from "./_manager_client.ts";
 import { syncFactories } from "./_manager_objects.ts";
 import { ManagerServer } from "./_manager_server.ts";
 import { factoryOf } from "./_manager_worker.ts";
-import type { ManagerStarted, RunManager } from "./_protocol.ts";
+import type { FromManager, RunManager } from "./_protocol.ts";
+import type { SocketEvents } from "./_runtime/mod.ts";
 import { describe, optionsObject } from "./_validate.ts";
 import { ProcessError } from "./errors.ts";
 import type {
@@ -235,12 +236,14 @@ export class BaseManager {
         })),
     };
     let worker!: WorkerHandle;
+    let channel: SocketEvents | null = null;
     // Node 20 has no Promise.withResolvers.
     const started = new Promise<SocketAddress>((resolve, reject) => {
       worker = runtime.spawn(WORKER_URL, {
         message(data) {
-          const reply = data as ManagerStarted;
-          if (reply.type === "manager-ready") resolve(reply.address);
+          const reply = data as FromManager;
+          if (reply.type === "manager-data") channel?.data(reply.bytes);
+          else if (reply.type === "manager-ready") resolve(reply.address);
           else reject(decodeThrown(reply.error));
         },
         exit(code) {
@@ -266,7 +269,26 @@ export class BaseManager {
     }
     // A program that never shuts its manager down still exits.
     worker.unref();
-    this.#connection = connectionTo(this.#address, this.#authkey);
+    // This thread talks to the server over the worker channel.
+    this.#connection = connectionTo(
+      this.#address,
+      this.#authkey,
+      (events) => {
+        channel = events;
+        return Promise.resolve({
+          write(bytes) {
+            worker.postMessage({ type: "manager-data", bytes });
+          },
+          close() {},
+          unref() {
+            worker.unref();
+          },
+          ref() {
+            worker.ref();
+          },
+        });
+      },
+    );
     await this.#connection.ready;
   }
 
