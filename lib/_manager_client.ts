@@ -9,14 +9,8 @@ import {
   type SocketEvents,
 } from "./_runtime/mod.ts";
 import { answer, challenge, refused, verify } from "./_auth.ts";
-import type { WireError } from "./_manager_server.ts";
-import {
-  concat,
-  FrameReader,
-  type TokenHandler,
-  WireCodec,
-  type WireToken,
-} from "./_wire.ts";
+import type { WireError } from "./_manager_session.ts";
+import { MessageStream, type TokenHandler, type WireToken } from "./_wire.ts";
 import { AuthenticationError, ProcessError, RemoteError } from "./errors.ts";
 
 /** What a proxy tells the encoder about itself. */
@@ -75,7 +69,16 @@ export class Connection implements TokenHandler {
   #serverId = "";
   #socket: Socket | null = null;
   #ready: Promise<void>;
-  #codec = new WireCodec(this);
+  #stream: MessageStream = new MessageStream(
+    this,
+    (message) => this.#receive(message),
+    (why) =>
+      this.#fail(
+        new ProcessError(
+          `Cannot read reply of manager at ${this.#where}: ${why}`,
+        ),
+      ),
+  );
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #outbox: unknown[][] = [];
@@ -162,10 +165,9 @@ export class Connection implements TokenHandler {
   #flush(): void {
     if (this.#outbox.length === 0 || this.#error !== null) return;
     if (this.#serverId === "") return; // the handshake flushes when done
-    const frames: Uint8Array[] = [];
     for (const message of this.#outbox) {
       try {
-        frames.push(this.#codec.frame(message));
+        this.#stream.send(message);
       } catch (error) {
         this.#settle(message[0] as number, (p) =>
           p.reject(
@@ -179,23 +181,21 @@ export class Connection implements TokenHandler {
       }
     }
     this.#outbox = [];
-    if (frames.length > 0) this.#socket!.write(concat(frames));
+    this.#stream.flush();
   }
 
   async #open(dial: Dial): Promise<void> {
-    const reader = new FrameReader((body) => this.#receive(body));
     try {
       const socket = await dial({
-        data: (bytes) => {
-          if (!reader.push(bytes)) this.close();
-        },
+        data: (bytes) => this.#stream.receive(bytes),
         close: () => this.close(),
       });
       this.#socket = socket;
+      this.#stream.attach(socket);
       socket.ref(); // until the handshake is done
       const [, question] = await this.#greeting("challenge");
       const mine = challenge();
-      this.#send([
+      this.#stream.send([
         "answer",
         await answer(this.authkey, question as Uint8Array),
         mine,
@@ -222,10 +222,6 @@ export class Connection implements TokenHandler {
     this.#flush();
   }
 
-  #send(message: unknown[]): void {
-    this.#socket!.write(this.#codec.frame(message));
-  }
-
   async #greeting(expected: string): Promise<unknown[]> {
     while (this.#greetings.length === 0) {
       if (this.#error !== null) throw this.#error;
@@ -241,27 +237,14 @@ export class Connection implements TokenHandler {
     return message;
   }
 
-  #receive(body: Uint8Array): void {
-    let message: unknown;
-    try {
-      message = this.#codec.decode(body);
-    } catch (error) {
-      return this.#fail(
-        new ProcessError(
-          `Cannot read reply of manager at ${this.#where}: ${
-            (error as Error).message
-          }`,
-        ),
-      );
-    }
-    if (!globalThis.Array.isArray(message)) return this.close();
+  #receive(message: unknown[]): void {
     if (this.#serverId === "") {
       this.#greetings.push(message);
       return this.#greeted?.();
     }
     const [id, status, value] = message;
     this.#settle(
-      id,
+      id as number,
       (p) =>
         status === 0
           ? p.resolve(value)

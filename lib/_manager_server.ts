@@ -11,14 +11,9 @@ import {
   type SocketAddress,
   type SocketEvents,
 } from "./_runtime/mod.ts";
-import { answer, challenge, verify } from "./_auth.ts";
-import {
-  concat,
-  FrameReader,
-  type TokenHandler,
-  WireCodec,
-  type WireToken,
-} from "./_wire.ts";
+
+import { ServerRef, Session } from "./_manager_session.ts";
+import type { WireToken } from "./_wire.ts";
 import { describe } from "./_validate.ts";
 
 /** Builds a shared object from the arguments of a create request. */
@@ -29,18 +24,6 @@ export interface ServerConfig {
   readonly address: SocketAddress;
   readonly authkey: Uint8Array;
   readonly factories: ReadonlyMap<string, Factory>;
-}
-
-/** A proxy held inside a shared object: it keeps its target alive. */
-export class ServerRef {
-  constructor(readonly typeid: string, readonly id: number) {}
-}
-
-/** A server's error as a client receives it. */
-export interface WireError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack: string;
 }
 
 interface Entry {
@@ -85,17 +68,6 @@ function publicMethod(
     );
   }
   return fn as (...args: unknown[]) => unknown;
-}
-
-function wireError(error: unknown): WireError {
-  if (error instanceof Error) {
-    return {
-      name: error.name,
-      message: error.message,
-      stack: error.stack ?? `${error.name}: ${error.message}`,
-    };
-  }
-  return { name: "Error", message: String(error), stack: String(error) };
 }
 
 /** A manager server: the objects, the listener and the client sessions. */
@@ -289,130 +261,5 @@ export class ManagerServer {
     } finally {
       calling = null;
     }
-  }
-}
-
-/** One client connection on the server side. */
-class Session implements TokenHandler {
-  readonly events: SocketEvents;
-  /** References this client holds, by object id. */
-  readonly refs: Map<number, number> = new Map();
-  #server: ManagerServer;
-  #socket: Socket;
-  #codec: WireCodec;
-  #reader: FrameReader;
-  #state: "challenged" | "verifying" | "ready" | "dead" = "challenged";
-  #question = challenge();
-  #outbox: Uint8Array[] = [];
-
-  constructor(server: ManagerServer, socket: Socket) {
-    this.#server = server;
-    this.#socket = socket;
-    this.#codec = new WireCodec(this);
-    this.#reader = new FrameReader((body) => this.#receive(body));
-    this.events = {
-      data: (bytes) => {
-        if (this.#state !== "dead" && !this.#reader.push(bytes)) this.kill();
-      },
-      close: () => {
-        this.#state = "dead";
-        server.closed(this);
-      },
-    };
-    server.opened(this);
-    this.#send(["challenge", this.#question]);
-  }
-
-  toToken(value: unknown): WireToken | null {
-    return value instanceof ServerRef
-      ? [value.typeid, value.id, this.#server.id]
-      : null;
-  }
-
-  fromToken(token: WireToken): unknown {
-    return this.#server.adopt(token);
-  }
-
-  kill(): void {
-    this.#state = "dead";
-    this.#socket.close();
-  }
-
-  #receive(body: Uint8Array): void {
-    if (this.#state === "dead") return;
-    let message: unknown;
-    try {
-      message = this.#codec.decode(body);
-    } catch {
-      return this.kill();
-    }
-    if (!globalThis.Array.isArray(message)) return this.kill();
-    if (this.#state === "ready") return this.#request(message);
-    if (this.#state === "challenged" && message[0] === "answer") {
-      this.#state = "verifying";
-      return void this.#handshake(message[1], message[2]);
-    }
-    this.kill();
-  }
-
-  async #handshake(digest: unknown, question: unknown): Promise<void> {
-    const authkey = this.#server.authkey;
-    const ok = await verify(authkey, this.#question, digest);
-    if (this.#state === "dead") return;
-    if (!ok || !(question instanceof Uint8Array)) {
-      this.#send(["refused"]);
-      this.#flush();
-      return this.kill();
-    }
-    this.#state = "ready";
-    this.#send(["welcome", await answer(authkey, question), this.#server.id]);
-  }
-
-  #request(message: unknown[]): void {
-    const [id, op] = message;
-    if (!Number.isSafeInteger(id) || typeof op !== "string") return this.kill();
-    let result: unknown;
-    try {
-      result = this.#server.handle(this, op, message);
-    } catch (error) {
-      if (error instanceof SyntaxError) return this.kill();
-      return this.#reply(id as number, 1, wireError(error));
-    }
-    if (id === 0) return;
-    if (result instanceof Promise) {
-      result.then(
-        (value) => this.#reply(id as number, 0, value),
-        (error) => this.#reply(id as number, 1, wireError(error)),
-      );
-    } else {
-      this.#reply(id as number, 0, result);
-    }
-  }
-
-  #reply(id: number, status: 0 | 1, value: unknown): void {
-    if (id === 0 || this.#state === "dead") return;
-    try {
-      this.#send([id, status, value ?? null]);
-    } catch (error) {
-      this.#send([id, 1, {
-        name: "TypeError",
-        message: `Cannot send the result to the client: ${
-          (error as Error).message
-        }`,
-        stack: (error as Error).stack ?? "",
-      }]);
-    }
-  }
-
-  #send(message: unknown): void {
-    this.#outbox.push(this.#codec.frame(message));
-    if (this.#outbox.length === 1) queueMicrotask(() => this.#flush());
-  }
-
-  #flush(): void {
-    if (this.#outbox.length === 0) return;
-    const bytes = concat(this.#outbox);
-    this.#outbox = [];
-    this.#socket.write(bytes);
   }
 }

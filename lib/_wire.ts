@@ -6,6 +6,7 @@
 // carry what JSON-like data lacks: proxies, bigints, Maps and Sets (Dates
 // use MessagePack's timestamp extension).
 import { decode, Decoder, Encoder, ExtensionCodec } from "@msgpack/msgpack";
+import type { Socket } from "./_runtime/mod.ts";
 
 /** The largest frame accepted; a peer announcing more is disconnected. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -91,7 +92,7 @@ export class WireCodec {
 }
 
 /** Joins frames into one buffer, so a batch costs one socket write. */
-export function concat(frames: Uint8Array[]): Uint8Array {
+function concat(frames: Uint8Array[]): Uint8Array {
   if (frames.length === 1) return frames[0];
   let size = 0;
   for (const f of frames) size += f.length;
@@ -108,7 +109,7 @@ export function concat(frames: Uint8Array[]): Uint8Array {
  * Cuts a byte stream into frame bodies. Returns `false` (and stops) when a
  * frame announces more than {@linkcode MAX_FRAME_BYTES}.
  */
-export class FrameReader {
+class FrameReader {
   #buffer = new Uint8Array(0);
   #onFrame: (body: Uint8Array) => void;
   #limit: number;
@@ -137,5 +138,76 @@ export class FrameReader {
     // Keep a copy: the runtime may reuse the chunk's memory.
     this.#buffer = buffer.length === 0 ? new Uint8Array(0) : buffer.slice();
     return true;
+  }
+}
+
+/**
+ * Messages over a socket, for either side of a manager connection: sends
+ * made in one tick leave in one write (concurrent calls pipeline), and each
+ * received frame is decoded and handed over in order. A frame that is too
+ * large or not MessagePack, or a message that is not an array, breaks the
+ * stream: `onBroken` is called once and nothing more is delivered.
+ */
+export class MessageStream {
+  #codec: WireCodec;
+  #reader: FrameReader;
+  #socket: Socket | null = null;
+  #outbox: Uint8Array[] = [];
+  #broken = false;
+  #onMessage: (message: unknown[]) => void;
+  #onBroken: (why: string) => void;
+
+  constructor(
+    tokens: TokenHandler,
+    onMessage: (message: unknown[]) => void,
+    onBroken: (why: string) => void,
+  ) {
+    this.#codec = new WireCodec(tokens);
+    this.#reader = new FrameReader((body) => this.#deliver(body));
+    this.#onMessage = onMessage;
+    this.#onBroken = onBroken;
+  }
+
+  /** Sends over `socket` from now on. */
+  attach(socket: Socket): void {
+    this.#socket = socket;
+  }
+
+  /** Feeds bytes received from the socket. */
+  receive(bytes: Uint8Array): void {
+    if (!this.#broken && !this.#reader.push(bytes)) {
+      this.#break(`a frame is larger than ${MAX_FRAME_BYTES} bytes`);
+    }
+  }
+
+  /** Queues `message` for this tick's write; throws if it cannot be encoded. */
+  send(message: unknown[]): void {
+    this.#outbox.push(this.#codec.frame(message));
+    if (this.#outbox.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  /** Writes what is queued now. */
+  flush(): void {
+    if (this.#outbox.length === 0 || this.#socket === null) return;
+    const bytes = concat(this.#outbox);
+    this.#outbox = [];
+    this.#socket.write(bytes);
+  }
+
+  #deliver(body: Uint8Array): void {
+    if (this.#broken) return;
+    let message: unknown;
+    try {
+      message = this.#codec.decode(body);
+    } catch (error) {
+      return this.#break(`malformed frame (${(error as Error).message})`);
+    }
+    if (!Array.isArray(message)) return this.#break("a message is not a list");
+    this.#onMessage(message);
+  }
+
+  #break(why: string): void {
+    this.#broken = true;
+    this.#onBroken(why);
   }
 }
