@@ -20,4 +20,5 @@ export * from "./lib/errors.ts";
 export * from "./lib/process.ts";
 export * from "./lib/manager.ts";
 export * from "./lib/proxy.ts";
+export * from "./lib/sync_manager.ts";
 export * from "./lib/sync_proxy.ts";

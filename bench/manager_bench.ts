@@ -67,8 +67,10 @@ group(`ListProxy.append, ${BATCH} calls (divide by ${BATCH})`, () => {
   bench(`main thread, ${BATCH} concurrent (pipelined)`, () => batch(list));
   bench(`worker, ${BATCH} awaited one by one`, () => inWorker(1));
   bench(`worker, ${BATCH} concurrent (pipelined)`, () => inWorker(2));
-  bench(`TCP loopback, ${BATCH} concurrent (pipelined)`, () =>
-    batch(remoteList));
+  bench(
+    `TCP loopback, ${BATCH} concurrent (pipelined)`,
+    () => batch(remoteList),
+  );
 });
 
 await run();

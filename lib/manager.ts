@@ -12,29 +12,14 @@ import { decodeThrown } from "./_codec.ts";
 import { identity, nextPid, WORKER_URL } from "./_context.ts";
 import { functionRef, moduleUrls } from "./_function_ref.ts";
 import { type Connection, connectionTo } from "./_manager_client.ts";
-import { syncFactories } from "./_manager_objects.ts";
+import { SYNC_TYPES, syncFactories } from "./_manager_objects.ts";
 import { ManagerServer } from "./_manager_server.ts";
 import { factoryOf } from "./_manager_worker.ts";
 import type { FromManager, RunManager } from "./_protocol.ts";
 import type { SocketEvents } from "./_runtime/mod.ts";
 import { describe, optionsObject } from "./_validate.ts";
 import { ProcessError } from "./errors.ts";
-import type {
-  ArrayProxy,
-  AutoProxy,
-  BaseProxy,
-  DictProxy,
-  ListProxy,
-  NamespaceProxy,
-  ValueProxy,
-} from "./proxy.ts";
-import type {
-  AcquirerProxy,
-  BarrierProxy,
-  ConditionProxy,
-  EventProxy,
-  QueueProxy,
-} from "./sync_proxy.ts";
+import type { AutoProxy, BaseProxy } from "./proxy.ts";
 
 export type { SocketAddress } from "./_runtime/mod.ts";
 
@@ -64,7 +49,6 @@ export type Registered<K extends string, A extends unknown[], T> = {
 
 const KNOWN_OPTIONS = ["address", "authkey", "module"] as const;
 const TYPEID = /^[A-Za-z$][\w$]*$/;
-const syncManagers = new WeakSet<BaseManager>();
 let created = 0;
 
 /**
@@ -227,7 +211,7 @@ export class BaseManager {
       },
       address: this.#address,
       authkey: this.#authkey,
-      sync: syncManagers.has(this),
+      sync: this.#servesSyncTypes(),
       factories: [...this.#factories]
         .filter(([, factory]) => factory !== undefined)
         .map(([typeid, factory]) => ({
@@ -320,7 +304,7 @@ export class BaseManager {
   getServer(): Server {
     this.#expect("get manager server", "initial");
     this.#state = "serving";
-    const factories = syncManagers.has(this) ? syncFactories() : new Map();
+    const factories = this.#servesSyncTypes() ? syncFactories() : new Map();
     for (const [typeid, factory] of this.#factories) {
       if (factory !== undefined) {
         factories.set(typeid, factoryOf(typeid, factory));
@@ -379,6 +363,10 @@ export class BaseManager {
     return this.shutdown();
   }
 
+  #servesSyncTypes(): boolean {
+    return SYNC_TYPES in this.constructor;
+  }
+
   #expect(what: string, state: "initial"): void {
     if (this.#state !== state) {
       throw new ProcessError(`Cannot ${what}: it is already ${this.#state}`);
@@ -434,161 +422,4 @@ export class Server {
   shutdown(): void {
     this.#core.shutdown();
   }
-}
-
-/**
- * The manager of Python's `multiprocessing.Manager()`: factories for lists,
- * dicts, namespaces, values, arrays, locks, conditions, events, barriers and
- * queues, each returning a proxy.
- *
- * @example Usage
- * ```ts
- * import { SyncManager } from "@seed/multiprocessing";
- * import assert from "node:assert/strict";
- *
- * const manager = new SyncManager();
- * await manager.start();
- * const list = await manager.list<string>();
- * await list.append("Hello");
- * assert.deepEqual(await list.toArray(), ["Hello"]);
- * await manager.shutdown();
- * ```
- */
-export class SyncManager extends BaseManager {
-  /** Describes a SyncManager; see {@linkcode BaseManagerOptions}. */
-  constructor(options?: BaseManagerOptions) {
-    super(options);
-    syncManagers.add(this);
-  }
-
-  /** A shared list, optionally filled from `init`. */
-  list<T = unknown>(init: Iterable<T> = []): Promise<ListProxy<T>> {
-    return this.create("list", [...init]) as Promise<ListProxy<T>>;
-  }
-
-  /** A shared dict, optionally filled from an object, Map or pairs. */
-  dict<K extends string | number = string, V = unknown>(
-    init?:
-      | Partial<Record<NoInfer<K>, V>>
-      | Map<NoInfer<K>, V>
-      | Iterable<[NoInfer<K>, V]>,
-  ): Promise<DictProxy<K, V>> {
-    const value = init === undefined || init instanceof Map ||
-        !(Symbol.iterator in init)
-      ? init
-      : [...init as Iterable<[K, V]>];
-    return this.create(
-      "dict",
-      ...(value === undefined ? [] : [value]),
-    ) as Promise<
-      DictProxy<K, V>
-    >;
-  }
-
-  /** A shared namespace, optionally with initial attributes. */
-  Namespace(init?: Record<string, unknown>): Promise<NamespaceProxy> {
-    return this.create(
-      "Namespace",
-      ...(init === undefined ? [] : [init]),
-    ) as Promise<
-      NamespaceProxy
-    >;
-  }
-
-  /** A shared value; like Python's, `typecode` is recorded, not enforced. */
-  Value<T = unknown>(typecode: string, value: T): Promise<ValueProxy<T>> {
-    return this.create("Value", typecode, value) as Promise<ValueProxy<T>>;
-  }
-
-  /** A shared fixed-size array of `typecode`, from a size or the items. */
-  Array<T extends number | bigint = number>(
-    typecode: string,
-    sizeOrItems: number | Iterable<NoInfer<T>>,
-  ): Promise<ArrayProxy<T>> {
-    const init = typeof sizeOrItems === "number"
-      ? sizeOrItems
-      : [...sizeOrItems];
-    return this.create("Array", typecode, init) as Promise<ArrayProxy<T>>;
-  }
-
-  /** A shared Lock. */
-  Lock(): Promise<AcquirerProxy> {
-    return this.create("Lock") as Promise<AcquirerProxy>;
-  }
-
-  /** A shared RLock; its owner is the calling thread. */
-  RLock(): Promise<AcquirerProxy> {
-    return this.create("RLock") as Promise<AcquirerProxy>;
-  }
-
-  /** A shared Semaphore. @default value 1 */
-  Semaphore(value = 1): Promise<AcquirerProxy> {
-    return this.create("Semaphore", value) as Promise<AcquirerProxy>;
-  }
-
-  /** A shared BoundedSemaphore. @default value 1 */
-  BoundedSemaphore(value = 1): Promise<AcquirerProxy> {
-    return this.create("BoundedSemaphore", value) as Promise<AcquirerProxy>;
-  }
-
-  /** A shared Condition over its own RLock. */
-  Condition(): Promise<ConditionProxy> {
-    return this.create("Condition") as Promise<ConditionProxy>;
-  }
-
-  /** A shared Event. */
-  Event(): Promise<EventProxy> {
-    return this.create("Event") as Promise<EventProxy>;
-  }
-
-  /** A shared Barrier for `parties` callers. */
-  Barrier(
-    parties: number,
-    options?: { timeout?: number },
-  ): Promise<BarrierProxy> {
-    return this.create("Barrier", parties, options ?? null) as Promise<
-      BarrierProxy
-    >;
-  }
-
-  /** A shared Queue; `maxsize` 0 means unbounded. @default maxsize 0 */
-  Queue<T = unknown>(maxsize = 0): Promise<QueueProxy<T>> {
-    return this.create("Queue", maxsize) as Promise<QueueProxy<T>>;
-  }
-
-  /** A shared JoinableQueue (with `taskDone` and `join`). */
-  JoinableQueue<T = unknown>(maxsize = 0): Promise<QueueProxy<T>> {
-    return this.create("JoinableQueue", maxsize) as Promise<QueueProxy<T>>;
-  }
-}
-
-/**
- * Starts a {@linkcode SyncManager} in a worker and resolves it started, like
- * Python's `multiprocessing.Manager()`; `await using` shuts it down.
- *
- * @param options Address and authkey; the defaults suit one machine.
- * @returns The started manager.
- * @throws {ProcessError} If the server cannot start.
- * @example Usage
- * ```ts
- * import { Manager, Process } from "@seed/multiprocessing";
- * import assert from "node:assert/strict";
- *
- * await using manager = await Manager();
- * const list = await manager.list<string>();
- * const p = new Process({
- *   target: async (l: typeof list) => await l.append("Hello"),
- *   args: [list],
- * });
- * p.start();
- * await p.join();
- * assert.deepEqual(await list.toArray(), ["Hello"]);
- * ```
- */
-export async function Manager(
-  options?: BaseManagerOptions,
-): Promise<SyncManager> {
-  const manager = new SyncManager(options);
-  await manager.start();
-  return manager;
 }
