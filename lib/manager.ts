@@ -86,6 +86,7 @@ export class BaseManager {
     "initial";
   #worker: WorkerHandle | null = null;
   #connection: Connection | null = null;
+  #server: ManagerServer | null = null;
 
   /**
    * Describes a manager; nothing runs until `start`, `connect` or `getServer`.
@@ -133,7 +134,7 @@ export class BaseManager {
 
   /** Where the server listens: as given, then the bound address once started. */
   get address(): SocketAddress {
-    return this.#address;
+    return this.#server?.address ?? this.#address;
   }
 
   /** The secret clients must know; pass it to `connect` elsewhere. */
@@ -310,13 +311,12 @@ export class BaseManager {
         factories.set(typeid, factoryOf(typeid, factory));
       }
     }
-    return new Server(
-      new ManagerServer({
-        address: this.#address,
-        authkey: this.#authkey,
-        factories,
-      }),
-    );
+    this.#server = new ManagerServer({
+      address: this.#address,
+      authkey: this.#authkey,
+      factories,
+    });
+    return new Server(this.#server);
   }
 
   /**

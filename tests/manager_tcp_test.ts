@@ -190,9 +190,13 @@ describe("BaseManager over TCP", () => {
   });
 
   test("getServer().serveForever() serves SyncManager types in this thread until shutdown", async () => {
-    const server = new SyncManager({ authkey: "k" }).getServer();
+    const manager = new SyncManager({ authkey: "k" });
+    assert.deepEqual(manager.address, { hostname: "127.0.0.1", port: 0 });
+    const server = manager.getServer();
     const bound = await server.listen();
     assert.equal(server.address, bound);
+    assert.equal(manager.address, bound);
+    assert.ok(bound.port > 0);
     const serving = server.serveForever();
     const client = new SyncManager({ address: bound, authkey: "k" });
     await client.connect();

@@ -71,6 +71,11 @@ describe("Manager", () => {
     assert.deepEqual(await list.toArray(), [2, 4, 5]);
     await list.clear();
     assert.equal(await list.length(), 0);
+    await assert.rejects(list.append((() => 1) as unknown as number), {
+      name: "TypeError",
+      message:
+        "Cannot send call request to the manager: Unrecognized object: [object Function]",
+    });
     await rejectsRemote(
       list.get(3),
       "RangeError",
