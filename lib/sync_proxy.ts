@@ -9,7 +9,7 @@ import { proxyMakers } from "./_manager_client.ts";
 import { BaseProxy } from "./proxy.ts";
 
 /** Options of a blocking call on a proxy; `timeout` is in milliseconds. */
-export interface AcquireOptions {
+export interface ProxyAcquireOptions {
   /** Wait for the lock when it is taken. @default true */
   blocking?: boolean;
   /** Give up after this many milliseconds. @default Infinity */
@@ -17,7 +17,7 @@ export interface AcquireOptions {
 }
 
 /** Options of `QueueProxy.put` and `QueueProxy.get`. */
-export interface QueueWaitOptions {
+export interface ProxyQueueOptions {
   /** Wait when the queue is full (put) or empty (get). @default true */
   block?: boolean;
   /** Give up after this many milliseconds. @default Infinity */
@@ -46,7 +46,7 @@ export interface QueueWaitOptions {
  */
 export class AcquirerProxy extends BaseProxy {
   /** Acquires; resolves `false` if not acquired in time (or at once when not blocking). */
-  acquire(options?: AcquireOptions): Promise<boolean> {
+  acquire(options?: ProxyAcquireOptions): Promise<boolean> {
     return this.callMethod(
       "acquire",
       options === undefined ? [] : [options],
@@ -221,14 +221,14 @@ export class BarrierProxy extends BaseProxy {
  */
 export class QueueProxy<T = unknown> extends BaseProxy {
   /** Adds `item`. @throws {RemoteError} With cause `Full` if full and not waiting (long enough). */
-  async put(item: T, options?: QueueWaitOptions): Promise<void> {
+  async put(item: T, options?: ProxyQueueOptions): Promise<void> {
     await this.callMethod(
       "put",
       options === undefined ? [item] : [item, options],
     );
   }
   /** Removes and returns the oldest item. @throws {RemoteError} With cause `Empty` if empty and not waiting (long enough). */
-  get(options?: QueueWaitOptions): Promise<T> {
+  get(options?: ProxyQueueOptions): Promise<T> {
     return this.callMethod(
       "get",
       options === undefined ? [] : [options],
