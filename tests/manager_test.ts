@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { BaseManager, DictProxy, ListProxy, Manager, Process } from "../mod.ts";
 import { ProcessError, RemoteError } from "../lib/errors.ts";
-import { fixture } from "./_helpers.ts";
+import { fixture, runFixture } from "./_helpers.ts";
 
 const module = fixture("manager_targets");
 const targets = await import(
@@ -410,6 +410,12 @@ describe("Manager", () => {
     } finally {
       await manager.shutdown();
     }
+  });
+
+  test("a script that never shuts its manager down still exits", async () => {
+    const { code, stdout } = await runFixture("manager_unclosed");
+    assert.equal(code, 0);
+    assert.equal(stdout, '["kept"]\n');
   });
 
   test("BaseManager rejects bad arguments and calls out of order", async () => {
