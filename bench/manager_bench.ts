@@ -73,7 +73,7 @@ group(`ListProxy.append, ${BATCH} calls (divide by ${BATCH})`, () => {
   );
 });
 
-await run();
+const { benchmarks } = await run();
 
 Atomics.store(cells, 1, 0);
 Atomics.store(cells, 0, ++commands);
@@ -81,12 +81,26 @@ Atomics.notify(cells, 0);
 await worker.join();
 server.kill();
 
+// Python last, so that it does not share the CPU with the runs above.
+let python = NaN;
 try {
-  console.log(
-    execFileSync("python3", [here("./python_manager.py")], {
-      encoding: "utf8",
-    }),
-  );
+  const out = execFileSync("python3", [here("./python_manager.py")], {
+    encoding: "utf8",
+  });
+  console.log(`\n${out.trim()}`);
+  python = Number(/main thread: ([\d.]+)/.exec(out)?.[1]);
 } catch {
-  console.log("python3 not available: no Python comparison");
+  console.log("\npython3 not available: no Python comparison");
+}
+console.log(
+  `\n${runtime.name}: µs per append (× faster than Python's main thread)`,
+);
+for (const { alias, runs } of benchmarks) {
+  const perCall = runs[0].stats!.avg / 1000 /
+    (alias.includes(`${BATCH}`) ? BATCH : 1);
+  console.log(
+    `  ${alias.padEnd(42)} ${perCall.toFixed(1).padStart(7)} µs  (${
+      (python / perCall).toFixed(1)
+    }×)`,
+  );
 }

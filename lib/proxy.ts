@@ -435,6 +435,10 @@ export class NamespaceProxy extends BaseProxy {
  * ```
  */
 export class ValueProxy<T = unknown> extends BaseProxy {
+  /** The current value, as Python's `value` attribute: `await v.value`. */
+  get value(): Promise<T> {
+    return this.get();
+  }
   /** The current value. */
   get(): Promise<T> {
     return this.callMethod("get") as Promise<T>;

@@ -145,6 +145,7 @@ describe("Manager", () => {
     assert.equal(await value.get(), 1.5);
     await value.set(2.5);
     assert.equal(await value.get(), 2.5);
+    assert.equal(await value.value, 2.5);
     const array = await manager.Array("i", 3);
     assert.deepEqual(await array.toArray(), [0, 0, 0]);
     await array.set(-1, 9);
