@@ -22,3 +22,4 @@ export * from "./lib/manager.ts";
 export * from "./lib/proxy.ts";
 export * from "./lib/sync_manager.ts";
 export * from "./lib/sync_proxy.ts";
+export * from "./lib/value_proxy.ts";

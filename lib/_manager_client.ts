@@ -49,6 +49,13 @@ export function makeProxy(token: ProxyToken): unknown {
 /** Opens the byte stream a connection runs on; TCP unless told otherwise. */
 export type Dial = (events: SocketEvents) => Promise<Socket>;
 
+/** Builds the argument list without trailing `undefined`s (defaults). */
+export function withDefaults(...args: unknown[]): unknown[] {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  return args.slice(0, n);
+}
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;

@@ -343,8 +343,8 @@ export class BaseManager {
   }
 
   /**
-   * Stops the server this manager started (its objects are gone), or
-   * disconnects a connected manager. Idempotent.
+   * Stops the server this manager started or serves (its objects are gone),
+   * or disconnects a connected manager. Idempotent.
    */
   async shutdown(): Promise<void> {
     const state = this.#state;
@@ -356,6 +356,7 @@ export class BaseManager {
     if (state === "started" || state === "connected") {
       this.#connection?.close();
     }
+    if (state === "serving") this.#server?.shutdown();
   }
 
   /** Same as {@linkcode BaseManager.shutdown}, for `await using`. */

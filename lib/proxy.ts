@@ -15,6 +15,7 @@ import {
   type ProxyIdentity,
   proxyMakers,
   type ProxyToken,
+  withDefaults,
 } from "./_manager_client.ts";
 import { ProcessError } from "./errors.ts";
 
@@ -199,13 +200,6 @@ export function autoProxy<T>(token: ProxyToken): AutoProxy<T> {
 
 proxyMakers.set("", autoProxy);
 
-/** Builds the argument list without trailing `undefined`s (defaults). */
-function given(...args: unknown[]): unknown[] {
-  let n = args.length;
-  while (n > 0 && args[n - 1] === undefined) n--;
-  return args.slice(0, n);
-}
-
 /**
  * A proxy of a list on a manager server, like Python's `ListProxy`. Indexes
  * may be negative (from the end); equality is by value.
@@ -246,7 +240,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
   }
   /** Removes and returns the item at `index` (default: the last). */
   pop(index?: number): Promise<T> {
-    return this.callMethod("pop", given(index)) as Promise<T>;
+    return this.callMethod("pop", withDefaults(index)) as Promise<T>;
   }
   /** Inserts `item` before `index`. */
   async insert(index: number, item: T): Promise<void> {
@@ -258,7 +252,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
   }
   /** The index of the first item equal to `item`. @throws {RemoteError} If none is. */
   index(item: T, start?: number, end?: number): Promise<number> {
-    return this.callMethod("index", given(item, start, end)) as Promise<
+    return this.callMethod("index", withDefaults(item, start, end)) as Promise<
       number
     >;
   }
@@ -276,7 +270,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
   }
   /** Sorts in place: numbers numerically, strings by code unit. */
   async sort(options?: { reverse?: boolean }): Promise<void> {
-    await this.callMethod("sort", given(options));
+    await this.callMethod("sort", withDefaults(options));
   }
   /** Reverses in place. */
   async reverse(): Promise<void> {
@@ -288,7 +282,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
   }
   /** A copy of the items from `start` up to `end`, like `Array.slice`. */
   slice(start?: number, end?: number): Promise<T[]> {
-    return this.callMethod("slice", given(start, end)) as Promise<T[]>;
+    return this.callMethod("slice", withDefaults(start, end)) as Promise<T[]>;
   }
   /** A copy of every item. */
   toArray(): Promise<T[]> {
@@ -316,7 +310,7 @@ export class DictProxy<K extends string | number = string, V = unknown>
   extends BaseProxy {
   /** The value of `key`, or `fallback` (default `null`) when it is missing. */
   get(key: K, fallback?: V): Promise<V> {
-    return this.callMethod("get", given(key, fallback)) as Promise<V>;
+    return this.callMethod("get", withDefaults(key, fallback)) as Promise<V>;
   }
   /** Sets `key` to `value`. */
   async set(key: K, value: V): Promise<void> {
@@ -374,7 +368,10 @@ export class DictProxy<K extends string | number = string, V = unknown>
   }
   /** The value of `key`, first setting it to `fallback` when missing. */
   setdefault(key: K, fallback?: V): Promise<V> {
-    return this.callMethod("setdefault", given(key, fallback)) as Promise<V>;
+    return this.callMethod(
+      "setdefault",
+      withDefaults(key, fallback),
+    ) as Promise<V>;
   }
   /** A plain-object copy (keys become strings). */
   toObject(): Promise<Record<string, V>> {
@@ -382,112 +379,5 @@ export class DictProxy<K extends string | number = string, V = unknown>
   }
 }
 
-/**
- * A proxy of a Namespace: named attributes read and written with `get` and
- * `set` (property syntax cannot be async, so the methods are explicit).
- *
- * @example Usage
- * ```ts
- * import { Manager } from "@seed/multiprocessing";
- * import assert from "node:assert/strict";
- *
- * await using manager = await Manager();
- * const ns = await manager.Namespace({ x: 1 });
- * await ns.set("y", "two");
- * assert.deepEqual(await ns.toObject(), { x: 1, y: "two" });
- * ```
- */
-export class NamespaceProxy extends BaseProxy {
-  /** The attribute `name`. @throws {RemoteError} If it is not set. */
-  get(name: string): Promise<unknown> {
-    return this.callMethod("get", [name]);
-  }
-  /** Sets the attribute `name`. */
-  async set(name: string, value: unknown): Promise<void> {
-    await this.callMethod("set", [name, value]);
-  }
-  /** Whether the attribute `name` is set. */
-  has(name: string): Promise<boolean> {
-    return this.callMethod("has", [name]) as Promise<boolean>;
-  }
-  /** Removes the attribute `name`; resolves whether it was set. */
-  delete(name: string): Promise<boolean> {
-    return this.callMethod("delete", [name]) as Promise<boolean>;
-  }
-  /** Every attribute, as a plain object. */
-  toObject(): Promise<Record<string, unknown>> {
-    return this.callMethod("toObject") as Promise<Record<string, unknown>>;
-  }
-}
-
-/**
- * A proxy of a `manager.Value()`, like Python's `ValueProxy`.
- *
- * @example Usage
- * ```ts
- * import { Manager } from "@seed/multiprocessing";
- * import assert from "node:assert/strict";
- *
- * await using manager = await Manager();
- * const value = await manager.Value("i", 1);
- * await value.set(2);
- * assert.equal(await value.get(), 2);
- * ```
- */
-export class ValueProxy<T = unknown> extends BaseProxy {
-  /** The current value, as Python's `value` attribute: `await v.value`. */
-  get value(): Promise<T> {
-    return this.get();
-  }
-  /** The current value. */
-  get(): Promise<T> {
-    return this.callMethod("get") as Promise<T>;
-  }
-  /** Replaces the value. */
-  async set(value: T): Promise<void> {
-    await this.callMethod("set", [value]);
-  }
-}
-
-/**
- * A proxy of a `manager.Array()`: a fixed-size array of one typecode.
- *
- * @example Usage
- * ```ts
- * import { Manager } from "@seed/multiprocessing";
- * import assert from "node:assert/strict";
- *
- * await using manager = await Manager();
- * const array = await manager.Array("i", [1, 2, 3]);
- * await array.set(0, 10);
- * assert.deepEqual(await array.toArray(), [10, 2, 3]);
- * ```
- */
-export class ArrayProxy<T extends number | bigint = number> extends BaseProxy {
-  /** The item at `index` (negative counts from the end). */
-  get(index: number): Promise<T> {
-    return this.callMethod("get", [index]) as Promise<T>;
-  }
-  /** Replaces the item at `index`. @throws {RemoteError} If out of range or of the wrong type. */
-  async set(index: number, value: T): Promise<void> {
-    await this.callMethod("set", [index, value]);
-  }
-  /** The number of items. */
-  length(): Promise<number> {
-    return this.callMethod("length") as Promise<number>;
-  }
-  /** A copy of the items from `start` up to `end`. */
-  slice(start?: number, end?: number): Promise<T[]> {
-    return this.callMethod("slice", given(start, end)) as Promise<T[]>;
-  }
-  /** A copy of every item. */
-  toArray(): Promise<T[]> {
-    return this.callMethod("toArray") as Promise<T[]>;
-  }
-}
-
 proxyMakers.set("list", (token) => new ListProxy(token));
 proxyMakers.set("dict", (token) => new DictProxy(token));
-proxyMakers.set("Namespace", (token) => new NamespaceProxy(token));
-proxyMakers.set("Value", (token) => new ValueProxy(token));
-proxyMakers.set("Array", (token) => new ArrayProxy(token));

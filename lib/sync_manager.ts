@@ -7,13 +7,7 @@
  */
 import { SYNC_TYPES } from "./_manager_objects.ts";
 import { BaseManager, type BaseManagerOptions } from "./manager.ts";
-import type {
-  ArrayProxy,
-  DictProxy,
-  ListProxy,
-  NamespaceProxy,
-  ValueProxy,
-} from "./proxy.ts";
+import type { DictProxy, ListProxy } from "./proxy.ts";
 import type {
   AcquirerProxy,
   BarrierProxy,
@@ -21,6 +15,7 @@ import type {
   EventProxy,
   QueueProxy,
 } from "./sync_proxy.ts";
+import type { ArrayProxy, NamespaceProxy, ValueProxy } from "./value_proxy.ts";
 
 /**
  * The manager of Python's `multiprocessing.Manager()`: factories for lists,

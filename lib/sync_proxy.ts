@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { proxyMakers } from "./_manager_client.ts";
+import { proxyMakers, withDefaults } from "./_manager_client.ts";
 import { BaseProxy } from "./proxy.ts";
 
 /** Options of a blocking call on a proxy; `timeout` is in milliseconds. */
@@ -49,7 +49,7 @@ export class AcquirerProxy extends BaseProxy {
   acquire(options?: ProxyAcquireOptions): Promise<boolean> {
     return this.callMethod(
       "acquire",
-      options === undefined ? [] : [options],
+      withDefaults(options),
     ) as Promise<boolean>;
   }
   /** Releases. @throws {RemoteError} If not held (by this thread, for an RLock) or over-released. */
@@ -84,7 +84,7 @@ export class ConditionProxy extends AcquirerProxy {
   wait(timeoutMs?: number): Promise<boolean> {
     return this.callMethod(
       "wait",
-      timeoutMs === undefined ? [] : [timeoutMs],
+      withDefaults(timeoutMs),
     ) as Promise<boolean>;
   }
   /**
@@ -149,7 +149,7 @@ export class EventProxy extends BaseProxy {
   wait(timeoutMs?: number): Promise<boolean> {
     return this.callMethod(
       "wait",
-      timeoutMs === undefined ? [] : [timeoutMs],
+      withDefaults(timeoutMs),
     ) as Promise<boolean>;
   }
 }
@@ -178,7 +178,7 @@ export class BarrierProxy extends BaseProxy {
   wait(timeoutMs?: number): Promise<number> {
     return this.callMethod(
       "wait",
-      timeoutMs === undefined ? [] : [timeoutMs],
+      withDefaults(timeoutMs),
     ) as Promise<number>;
   }
   /** Breaks the barrier: current and future waits fail. */
@@ -224,14 +224,14 @@ export class QueueProxy<T = unknown> extends BaseProxy {
   async put(item: T, options?: ProxyQueueOptions): Promise<void> {
     await this.callMethod(
       "put",
-      options === undefined ? [item] : [item, options],
+      withDefaults(item, options),
     );
   }
   /** Removes and returns the oldest item. @throws {RemoteError} With cause `Empty` if empty and not waiting (long enough). */
   get(options?: ProxyQueueOptions): Promise<T> {
     return this.callMethod(
       "get",
-      options === undefined ? [] : [options],
+      withDefaults(options),
     ) as Promise<T>;
   }
   /** `put` without waiting. */
