@@ -290,6 +290,23 @@ describe("Manager", () => {
     assert.equal(new Set(items).size, 4000);
   });
 
+  test("a Lock proxy makes read-modify-write exact across 4 processes", async () => {
+    await using manager = await Manager();
+    const lock = await manager.Lock();
+    const value = await manager.Value("i", 0);
+    const ps = [0, 1, 2, 3].map(() =>
+      new Process({
+        target: targets.lockedIncrements,
+        args: [lock, value, 100],
+        module,
+      })
+    );
+    for (const p of ps) p.start();
+    await Promise.all(ps.map((p) => p.join()));
+    assert.deepEqual(ps.map((p) => p.exitCode), [0, 0, 0, 0]);
+    assert.equal(await value.get(), 400);
+  });
+
   test("a proxy stored in a dict proxy stays a proxy, here and in a child", async () => {
     await using manager = await Manager();
     const inner = await manager.list<string>(["first"]);
