@@ -307,6 +307,47 @@ describe("Manager", () => {
     assert.equal(await value.get(), 400);
   });
 
+  test("Condition, Event and Barrier proxies synchronize processes", async () => {
+    await using manager = await Manager();
+    const cond = await manager.Condition();
+    const flag = await manager.Value("i", 0);
+    const event = await manager.Event();
+    const barrier = await manager.Barrier(3);
+    const log = await manager.list<string>();
+    const ps = [0, 1].map(() =>
+      new Process({
+        target: targets.waitForAll,
+        args: [cond, flag, event, barrier, log],
+        module,
+      })
+    );
+    for (const p of ps) p.start();
+    await cond.acquire();
+    await flag.set(1);
+    await cond.notifyAll();
+    await cond.release();
+    while (await log.count("condition") < 2) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal(await log.count("event"), 0);
+    await event.set();
+    while (await barrier.nWaiting() < 2) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal(await log.count("barrier"), 0);
+    assert.equal(await barrier.wait(), 2);
+    await Promise.all(ps.map((p) => p.join(10_000)));
+    assert.deepEqual(ps.map((p) => p.exitCode), [0, 0]);
+    assert.deepEqual(await log.toArray(), [
+      "condition",
+      "condition",
+      "event",
+      "event",
+      "barrier",
+      "barrier",
+    ]);
+  });
+
   test("a proxy stored in a dict proxy stays a proxy, here and in a child", async () => {
     await using manager = await Manager();
     const inner = await manager.list<string>(["first"]);
