@@ -12,6 +12,8 @@ import type { Socket } from "./_runtime/mod.ts";
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 const HEADER = 4;
+/** The initial size of a stream's send buffer. */
+const OUTBOX_BYTES = 64 * 1024;
 const PROXY = 0;
 const BIGINT = 1;
 const MAP = 2;
@@ -78,11 +80,16 @@ export class WireCodec {
 
   /** One message as a complete frame, header included. */
   frame(message: unknown): Uint8Array {
-    const body = this.#encoder.encode(message);
+    const body = this.body(message);
     const out = new Uint8Array(HEADER + body.length);
-    new DataView(out.buffer).setUint32(0, body.length);
+    writeHeader(out, 0, body.length);
     out.set(body, HEADER);
     return out;
+  }
+
+  /** One message's bytes, valid only until the next call (no copy). */
+  body(message: unknown): Uint8Array {
+    return this.#encoder.encodeSharedRef(message);
   }
 
   /** Decodes one frame's body; throws on malformed bytes. */
@@ -91,18 +98,16 @@ export class WireCodec {
   }
 }
 
-/** Joins frames into one buffer, so a batch costs one socket write. */
-function concat(frames: Uint8Array[]): Uint8Array {
-  if (frames.length === 1) return frames[0];
-  let size = 0;
-  for (const f of frames) size += f.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const f of frames) {
-    out.set(f, at);
-    at += f.length;
-  }
-  return out;
+function writeHeader(out: Uint8Array, at: number, size: number): void {
+  out[at] = size >>> 24;
+  out[at + 1] = (size >>> 16) & 255;
+  out[at + 2] = (size >>> 8) & 255;
+  out[at + 3] = size & 255;
+}
+
+function readHeader(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) |
+    bytes[at + 3]) >>> 0;
 }
 
 /**
@@ -121,13 +126,15 @@ class FrameReader {
 
   /** Feeds received bytes; calls `onFrame` for each complete frame. */
   push(chunk: Uint8Array): boolean {
-    let buffer = this.#buffer.length === 0
-      ? chunk
-      : concat([this.#buffer, chunk]);
+    let buffer = chunk;
+    if (this.#buffer.length > 0) {
+      buffer = new Uint8Array(this.#buffer.length + chunk.length);
+      buffer.set(this.#buffer);
+      buffer.set(chunk, this.#buffer.length);
+    }
     let at = 0;
     while (buffer.length - at >= HEADER) {
-      const size = new DataView(buffer.buffer, buffer.byteOffset + at, HEADER)
-        .getUint32(0);
+      const size = readHeader(buffer, at);
       if (size > this.#limit) return false;
       if (buffer.length - at - HEADER < size) break;
       const body = buffer.subarray(at + HEADER, at + HEADER + size);
@@ -152,7 +159,9 @@ export class MessageStream {
   #codec: WireCodec;
   #reader: FrameReader;
   #socket: Socket | null = null;
-  #outbox: Uint8Array[] = [];
+  /** Frames queued this tick, back to back. */
+  #out = new Uint8Array(OUTBOX_BYTES);
+  #length = 0;
   #broken = false;
   #onMessage: (message: unknown[]) => void;
   #onBroken: (why: string) => void;
@@ -182,15 +191,29 @@ export class MessageStream {
 
   /** Queues `message` for this tick's write; throws if it cannot be encoded. */
   send(message: unknown[]): void {
-    this.#outbox.push(this.#codec.frame(message));
-    if (this.#outbox.length === 1) queueMicrotask(() => this.flush());
+    const body = this.#codec.body(message);
+    const at = this.#length;
+    const end = at + HEADER + body.length;
+    if (end > this.#out.length) {
+      const grown = new Uint8Array(Math.max(end, 2 * this.#out.length));
+      grown.set(this.#out.subarray(0, at));
+      this.#out = grown;
+    }
+    writeHeader(this.#out, at, body.length);
+    this.#out.set(body, at + HEADER);
+    this.#length = end;
+    if (at === 0) queueMicrotask(() => this.flush());
   }
 
   /** Writes what is queued now. */
   flush(): void {
-    if (this.#outbox.length === 0 || this.#socket === null) return;
-    const bytes = concat(this.#outbox);
-    this.#outbox = [];
+    if (this.#length === 0 || this.#socket === null) return;
+    // A copy: the socket may hold on to what it is given.
+    const bytes = this.#out.slice(0, this.#length);
+    this.#length = 0;
+    if (this.#out.length > 16 * OUTBOX_BYTES) {
+      this.#out = new Uint8Array(OUTBOX_BYTES);
+    }
     this.#socket.write(bytes);
   }
 
