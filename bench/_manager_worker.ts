@@ -5,7 +5,7 @@ import type { ListProxy } from "../mod.ts";
 /** Cells: 0 = command number, 1 = batch mode, 2 = batches done. */
 export async function drive(list: ListProxy<number>, cells: Int32Array) {
   for (let seen = 0;; seen++) {
-    Atomics.wait(cells, 0, seen);
+    while (Atomics.load(cells, 0) === seen) Atomics.wait(cells, 0, seen);
     if (cells[1] === 0) return;
     if (cells[1] === 1) {
       for (let i = 0; i < 100; i++) await list.append(i);
