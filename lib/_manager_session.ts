@@ -4,7 +4,13 @@
 import type { Socket, SocketEvents } from "./_runtime/mod.ts";
 import { answer, challenge, verify } from "./_auth.ts";
 import type { ManagerServer } from "./_manager_server.ts";
-import { MessageStream, type TokenHandler, type WireToken } from "./_wire.ts";
+import {
+  HANDSHAKE_FRAME_BYTES,
+  MAX_FRAME_BYTES,
+  MessageStream,
+  type TokenHandler,
+  type WireToken,
+} from "./_wire.ts";
 
 /** A proxy held inside a shared object: it keeps its target alive. */
 export class ServerRef {
@@ -49,6 +55,8 @@ export class Session implements TokenHandler {
       () => this.kill(),
     );
     this.#stream.attach(socket);
+    // No large frame is buffered for a client that has not proved itself.
+    this.#stream.limit = HANDSHAKE_FRAME_BYTES;
     this.events = {
       data: (bytes) => {
         if (this.#state !== "dead") this.#stream.receive(bytes);
@@ -98,6 +106,7 @@ export class Session implements TokenHandler {
       return this.kill();
     }
     this.#state = "ready";
+    this.#stream.limit = MAX_FRAME_BYTES;
     this.#stream.send([
       "welcome",
       await answer(authkey, question),

@@ -11,6 +11,9 @@ import type { Socket } from "./_runtime/mod.ts";
 /** The largest frame accepted; a peer announcing more is disconnected. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
+/** The largest frame accepted before the handshake is done. */
+export const HANDSHAKE_FRAME_BYTES = 1024;
+
 const HEADER = 4;
 /** The initial size of a stream's send buffer. */
 const OUTBOX_BYTES = 64 * 1024;
@@ -115,35 +118,50 @@ function readHeader(bytes: Uint8Array, at: number): number {
  * frame announces more than {@linkcode MAX_FRAME_BYTES}.
  */
 class FrameReader {
-  #buffer = new Uint8Array(0);
+  /** Received bytes not yet parsed; joined only once enough have come. */
+  #pending: Uint8Array[] = [];
+  #buffered = 0;
+  /** How many buffered bytes the next frame needs. */
+  #needed = HEADER;
   #onFrame: (body: Uint8Array) => void;
-  #limit: number;
+  /** The largest frame accepted now. */
+  limit: number = MAX_FRAME_BYTES;
 
-  constructor(onFrame: (body: Uint8Array) => void, limit = MAX_FRAME_BYTES) {
+  constructor(onFrame: (body: Uint8Array) => void) {
     this.#onFrame = onFrame;
-    this.#limit = limit;
   }
 
   /** Feeds received bytes; calls `onFrame` for each complete frame. */
   push(chunk: Uint8Array): boolean {
-    let buffer = chunk;
-    if (this.#buffer.length > 0) {
-      buffer = new Uint8Array(this.#buffer.length + chunk.length);
-      buffer.set(this.#buffer);
-      buffer.set(chunk, this.#buffer.length);
+    // A copy: the runtime may reuse the chunk's memory.
+    this.#pending.push(chunk.slice());
+    this.#buffered += chunk.length;
+    if (this.#buffered < this.#needed) return true;
+    let buffer = this.#pending[0];
+    if (this.#pending.length > 1) {
+      buffer = new Uint8Array(this.#buffered);
+      let at = 0;
+      for (const part of this.#pending) {
+        buffer.set(part, at);
+        at += part.length;
+      }
     }
     let at = 0;
+    this.#needed = HEADER;
     while (buffer.length - at >= HEADER) {
       const size = readHeader(buffer, at);
-      if (size > this.#limit) return false;
-      if (buffer.length - at - HEADER < size) break;
+      if (size > this.limit) return false;
+      if (buffer.length - at - HEADER < size) {
+        this.#needed = HEADER + size;
+        break;
+      }
       const body = buffer.subarray(at + HEADER, at + HEADER + size);
       at += HEADER + size;
       this.#onFrame(body);
     }
-    buffer = buffer.subarray(at);
-    // Keep a copy: the runtime may reuse the chunk's memory.
-    this.#buffer = buffer.length === 0 ? new Uint8Array(0) : buffer.slice();
+    const rest = buffer.subarray(at);
+    this.#pending = rest.length === 0 ? [] : [rest];
+    this.#buffered = rest.length;
     return true;
   }
 }
@@ -177,6 +195,11 @@ export class MessageStream {
     this.#onBroken = onBroken;
   }
 
+  /** Accepts frames up to `bytes` long from now on. */
+  set limit(bytes: number) {
+    this.#reader.limit = bytes;
+  }
+
   /** Sends over `socket` from now on. */
   attach(socket: Socket): void {
     this.#socket = socket;
@@ -185,7 +208,7 @@ export class MessageStream {
   /** Feeds bytes received from the socket. */
   receive(bytes: Uint8Array): void {
     if (!this.#broken && !this.#reader.push(bytes)) {
-      this.#break(`a frame is larger than ${MAX_FRAME_BYTES} bytes`);
+      this.#break(`a frame is larger than ${this.#reader.limit} bytes`);
     }
   }
 

@@ -93,6 +93,15 @@ describe("Manager", () => {
     );
   });
 
+  test("ListProxy carries megabyte messages both ways", async () => {
+    await using manager = await Manager();
+    const list = await manager.list<string>();
+    const items = Array.from({ length: 100_000 }, (_, i) => `item ${i}`);
+    await list.extend(items);
+    assert.equal(await list.length(), 100_000);
+    assert.deepEqual(await list.toArray(), items);
+  });
+
   test("DictProxy methods mirror Python's dict", async () => {
     await using manager = await Manager();
     const dict = await manager.dict<string, number>({ a: 1 });
