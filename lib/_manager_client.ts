@@ -110,11 +110,6 @@ export class Connection implements TokenHandler {
     return this.#ready;
   }
 
-  /** Whether the connection is gone. */
-  get closed(): boolean {
-    return this.#error !== null;
-  }
-
   /** Sends a request; resolves with the server's reply. */
   request(op: string, ...args: unknown[]): Promise<unknown> {
     if (this.#error !== null) return Promise.reject(this.#error);

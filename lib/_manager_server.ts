@@ -78,6 +78,7 @@ export class ManagerServer {
   #objects = new Map<number, Entry>();
   #loans = new Map<number, number>();
   #nextId = 1;
+  #listening: Promise<Listener> | null = null;
   #listener: Listener | null = null;
   #sessions = new Set<Session>();
   #done: Promise<void>;
@@ -95,19 +96,13 @@ export class ManagerServer {
     return this.#listener?.address ?? null;
   }
 
-  /** The number of live shared objects. */
-  get size(): number {
-    return this.#objects.size;
-  }
-
   /** Starts listening; resolves with the bound address. */
   async listen(): Promise<SocketAddress> {
-    if (this.#listener === null) {
-      this.#listener = await runtime.listen(
-        this.#config.address,
-        (socket) => new Session(this, socket).events,
-      );
-    }
+    this.#listening ??= runtime.listen(
+      this.#config.address,
+      (socket) => new Session(this, socket).events,
+    );
+    this.#listener = await this.#listening;
     return this.#listener.address;
   }
 

@@ -5,8 +5,12 @@
  *
  * @module
  */
-import { runtime, type WorkerHandle } from "./_runtime/mod.ts";
-import type { SocketAddress } from "./_runtime/mod.ts";
+import {
+  runtime,
+  type SocketAddress,
+  type SocketEvents,
+  type WorkerHandle,
+} from "./_runtime/mod.ts";
 import { authkeyBytes } from "./_auth.ts";
 import { decodeThrown } from "./_codec.ts";
 import { identity, nextPid, WORKER_URL } from "./_context.ts";
@@ -16,7 +20,6 @@ import { SYNC_TYPES, syncFactories } from "./_manager_objects.ts";
 import { ManagerServer } from "./_manager_server.ts";
 import { factoryOf } from "./_manager_worker.ts";
 import type { FromManager, RunManager } from "./_protocol.ts";
-import type { SocketEvents } from "./_runtime/mod.ts";
 import { describe, optionsObject } from "./_validate.ts";
 import { ProcessError } from "./errors.ts";
 import type { AutoProxy, BaseProxy } from "./proxy.ts";
@@ -201,7 +204,6 @@ export class BaseManager {
    */
   async start(): Promise<void> {
     this.#expect("start manager", "initial");
-    this.#state = "started";
     const what = "start manager";
     const message: RunManager = {
       type: "manager",
@@ -220,6 +222,7 @@ export class BaseManager {
           factory: functionRef(what, "factory", factory, this.#modules),
         })),
     };
+    this.#state = "started";
     let worker!: WorkerHandle;
     let channel: SocketEvents | null = null;
     // Node 20 has no Promise.withResolvers.
@@ -232,11 +235,7 @@ export class BaseManager {
           else reject(decodeThrown(reply.error));
         },
         exit(code) {
-          reject(
-            new ProcessError(
-              `Cannot ${what}: its server exited with code ${code}`,
-            ),
-          );
+          reject(new ProcessError(`its server exited with code ${code}`));
         },
       });
     });

@@ -189,6 +189,16 @@ describe("BaseManager over TCP", () => {
     assert.equal(await again.get("keep"), "me");
   });
 
+  test("BaseManager.start() rejects an address in use with ProcessError", async () => {
+    const manager = new BaseManager({ address });
+    await assert.rejects(manager.start(), (error: Error) => {
+      assert.equal(error.name, "ProcessError");
+      assert.match(error.message, /^Cannot start manager: .*EADDRINUSE/);
+      return true;
+    });
+    await manager.shutdown();
+  });
+
   test("getServer().serveForever() serves SyncManager types in this thread until shutdown", async () => {
     const manager = new SyncManager({ authkey: "k" });
     assert.deepEqual(manager.address, { hostname: "127.0.0.1", port: 0 });
