@@ -3,6 +3,7 @@
 // negative indexes count from the end, equality is by value, and `sort`
 // orders numbers numerically.
 import type { Factory } from "./_manager_server.ts";
+import { ServerRef } from "./_manager_session.ts";
 import {
   SharedBarrier,
   SharedBoundedSemaphore,
@@ -25,6 +26,8 @@ import { describe } from "./_validate.ts";
 /** Equality by value, as Python's `==` compares lists, dicts and scalars. */
 export function equal(a: unknown, b: unknown): boolean {
   if (a === b || (a !== a && b !== b)) return true;
+  // Two proxies are equal when they refer to the same shared object.
+  if (a instanceof ServerRef && b instanceof ServerRef) return a.id === b.id;
   if (typeof a !== "object" || typeof b !== "object" || !a || !b) return false;
   if (globalThis.Array.isArray(a)) {
     return globalThis.Array.isArray(b) && a.length === b.length &&

@@ -375,6 +375,10 @@ describe("Manager", () => {
     await p.join();
     assert.equal(p.exitCode, 0);
     assert.deepEqual(await inner.toArray(), ["first", "second", "from child"]);
+    const holder = await manager.list([1, inner]);
+    assert.equal(await holder.index(inner), 1);
+    await holder.remove(inner);
+    assert.deepEqual(await holder.toArray(), [1]);
     const outer = await manager.list([inner, [inner]]);
     const [a, [b]] = await outer.toArray() as [ListProxy, [ListProxy]];
     assert.equal(await a.length(), 3);
