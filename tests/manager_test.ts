@@ -357,6 +357,30 @@ describe("Manager", () => {
     ]);
   });
 
+  test("a bounded Queue proxy carries every item from 2 producer processes", async () => {
+    await using manager = await Manager();
+    const queue = await manager.Queue<number>(5);
+    const ps = [1, 2].map((who) =>
+      new Process({ target: targets.produce, args: [queue, who, 100], module })
+    );
+    for (const p of ps) p.start();
+    const got: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      got.push(await queue.get({ timeout: 10_000 }));
+    }
+    await Promise.all(ps.map((p) => p.join()));
+    assert.deepEqual(ps.map((p) => p.exitCode), [0, 0]);
+    const expected = [1, 2].flatMap((who) =>
+      Array.from({ length: 100 }, (_, i) => who * 1000 + i)
+    );
+    assert.deepEqual([...got].sort((a, b) => a - b), expected);
+    for (const who of [1, 2]) {
+      const mine = got.filter((n) => Math.floor(n / 1000) === who);
+      assert.deepEqual(mine, [...mine].sort((a, b) => a - b));
+    }
+    assert.equal(await queue.empty(), true);
+  });
+
   test("a proxy stored in a dict proxy stays a proxy, here and in a child", async () => {
     await using manager = await Manager();
     const inner = await manager.list<string>(["first"]);
