@@ -270,6 +270,20 @@ export class SharedDict {
   }
 }
 
+function conditionLock(
+  lock: unknown,
+  resolve: (value: unknown) => unknown,
+): SharedLock | SharedRLock | undefined {
+  if (lock === null || lock === undefined) return undefined;
+  const found = resolve(lock);
+  if (found instanceof SharedLock || found instanceof SharedRLock) return found;
+  throw new TypeError(
+    `Cannot create Condition: the lock must be a Lock or RLock proxy of this manager, received ${
+      describe(lock)
+    }`,
+  );
+}
+
 /** Marks a manager class whose server serves {@linkcode syncFactories}. */
 export const SYNC_TYPES: unique symbol = Symbol("serves the SyncManager types");
 
@@ -287,7 +301,10 @@ export function syncFactories(): Map<string, Factory> {
     ["RLock", () => new SharedRLock()],
     ["Semaphore", (a) => new SharedSemaphore(opt(a[0]))],
     ["BoundedSemaphore", (a) => new SharedBoundedSemaphore(opt(a[0]))],
-    ["Condition", () => new SharedCondition()],
+    [
+      "Condition",
+      (a, resolve) => new SharedCondition(conditionLock(a[0], resolve)),
+    ],
     ["Event", () => new SharedEvent()],
     ["Barrier", (a) => new SharedBarrier(a[0], a[1] as null)],
     ["Queue", queue],

@@ -16,8 +16,14 @@ import { ServerRef, Session } from "./_manager_session.ts";
 import type { WireToken } from "./_wire.ts";
 import { describe } from "./_validate.ts";
 
-/** Builds a shared object from the arguments of a create request. */
-export type Factory = (args: unknown[]) => object;
+/**
+ * Builds a shared object from the arguments of a create request; `resolve`
+ * turns a proxy among them into the object it refers to on this server.
+ */
+export type Factory = (
+  args: unknown[],
+  resolve: (value: unknown) => unknown,
+) => object;
 
 /** What a server needs to run. */
 export interface ServerConfig {
@@ -226,7 +232,11 @@ export class ManagerServer {
         }), received ${describe(typeid)}`,
       );
     }
-    const value = factory(globalThis.Array.isArray(args) ? args : []);
+    const value = factory(
+      globalThis.Array.isArray(args) ? args : [],
+      (arg) =>
+        arg instanceof ServerRef ? this.#objects.get(arg.id)?.value : arg,
+    );
     const id = this.#nextId++;
     this.#objects.set(id, { typeid: typeid as string, value, refs: 0 });
     return new ServerRef(typeid as string, id);

@@ -104,6 +104,29 @@ export class SharedLock extends SharedSemaphore {
   locked(): boolean {
     return this.getValue() === 0;
   }
+
+  // A Condition's view of its lock (`_` methods cannot be called remotely).
+  // A plain Lock has no owner: held means locked.
+
+  _ownedBy(_me: object): boolean {
+    return this.locked();
+  }
+
+  _releaseAll(me: object): number {
+    if (!this._ownedBy(me)) throw notHeld("wait on");
+    this.release();
+    return 1;
+  }
+
+  async _restore(_me: object, _depth: number): Promise<void> {
+    await this.acquire();
+  }
+}
+
+function notHeld(what: string): RangeError {
+  return new RangeError(
+    `Cannot ${what} Condition: its lock is not held by this client`,
+  );
 }
 
 /** The server side of `manager.BoundedSemaphore()`. */
@@ -147,36 +170,37 @@ export class SharedRLock {
     return this.#owner !== null;
   }
 
-  /** @internal Releases fully for a Condition wait; returns the depth. */
-  releaseAll(me: object): number {
-    if (this.#owner !== me) {
-      throw new RangeError(
-        "Cannot wait on Condition: its lock is not held by this client",
-      );
-    }
-    const count = this.#count;
-    this.#count = 1;
-    this.release();
-    return count;
+  // A Condition's view of its lock (`_` methods cannot be called remotely).
+
+  _ownedBy(me: object): boolean {
+    return this.#owner === me;
   }
 
-  /** @internal Re-acquires for `me` with the saved depth. */
-  async restore(me: object, count: number): Promise<void> {
+  /** Releases fully for a Condition wait; returns the depth to restore. */
+  _releaseAll(me: object): number {
+    if (this.#owner !== me) throw notHeld("wait on");
+    const depth = this.#count;
+    this.#owner = null;
+    this.#count = 0;
+    this.#lock.release();
+    return depth;
+  }
+
+  async _restore(me: object, depth: number): Promise<void> {
     await this.#lock.acquire();
     this.#owner = me;
-    this.#count = count;
-  }
-
-  /** @internal */
-  ownedBy(me: object): boolean {
-    return this.#owner === me;
+    this.#count = depth;
   }
 }
 
-/** The server side of `manager.Condition()`, over its own RLock. */
+/** The server side of `manager.Condition(lock?)`: over `lock`, or its own RLock. */
 export class SharedCondition {
-  #lock = new SharedRLock();
+  #lock: SharedLock | SharedRLock;
   #waiters = new Waiters();
+
+  constructor(lock: SharedLock | SharedRLock = new SharedRLock()) {
+    this.#lock = lock;
+  }
 
   acquire(options?: WaitOptions | null): Promise<boolean> {
     return this.#lock.acquire(options);
@@ -189,28 +213,19 @@ export class SharedCondition {
   async wait(timeout?: number | null): Promise<boolean> {
     const ms = checkTimeout("wait on Condition", timeout);
     const me = currentCaller();
-    const depth = this.#lock.releaseAll(me);
+    const depth = this.#lock._releaseAll(me);
     const woken = await this.#waiters.wait(ms);
-    await this.#lock.restore(me, depth);
+    await this.#lock._restore(me, depth);
     return woken;
   }
 
   notify(n = 1): void {
-    this.#owned("notify");
+    if (!this.#lock._ownedBy(currentCaller())) throw notHeld("notify");
     this.#waiters.wake(n);
   }
 
   notifyAll(): void {
-    this.#owned("notify");
-    this.#waiters.wake(Infinity);
-  }
-
-  #owned(what: string): void {
-    if (!this.#lock.ownedBy(currentCaller())) {
-      throw new RangeError(
-        `Cannot ${what} Condition: its lock is not held by this client`,
-      );
-    }
+    this.notify(Infinity);
   }
 }
 

@@ -109,9 +109,11 @@ export class SyncManager extends BaseManager {
     return this.create("BoundedSemaphore", value) as Promise<AcquirerProxy>;
   }
 
-  /** A shared Condition over its own RLock. */
-  Condition(): Promise<ConditionProxy> {
-    return this.create("Condition") as Promise<ConditionProxy>;
+  /** A shared Condition over `lock` (a Lock or RLock proxy), else its own RLock. */
+  Condition(lock?: AcquirerProxy): Promise<ConditionProxy> {
+    return this.create("Condition", ...(lock ? [lock] : [])) as Promise<
+      ConditionProxy
+    >;
   }
 
   /** A shared Event. */

@@ -228,6 +228,24 @@ describe("Manager", () => {
       "RangeError",
       "Cannot notify Condition: its lock is not held by this client",
     );
+    const lock = await manager.Lock();
+    const overLock = await manager.Condition(lock);
+    await overLock.acquire();
+    assert.equal(await lock.acquire({ blocking: false }), false);
+    assert.equal(await overLock.wait(10), false);
+    await overLock.notify();
+    await overLock.release();
+    assert.equal(await lock.acquire({ blocking: false }), true);
+    await rejectsRemote(
+      manager.Condition(await manager.list() as never),
+      "TypeError",
+      /^Cannot create Condition: the lock must be a Lock or RLock proxy of this manager, received /,
+    );
+    await rejectsRemote(
+      overLock.callMethod("_ownedBy", [{}]),
+      "TypeError",
+      'Cannot call method of Condition: not a public method, received "_ownedBy"',
+    );
     const event = await manager.Event();
     assert.equal(await event.isSet(), false);
     assert.equal(await event.wait(10), false);
