@@ -35,3 +35,8 @@ export type {
   TypedArrayOf,
 } from "./lib/typecodes.ts";
 export * from "./lib/value.ts";
+export * from "./lib/manager.ts";
+export * from "./lib/proxy.ts";
+export * from "./lib/sync_manager.ts";
+export * from "./lib/sync_proxy.ts";
+export * from "./lib/value_proxy.ts";

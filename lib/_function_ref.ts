@@ -126,7 +126,10 @@ function explainingMissingNames(name: string, fn: AnyFunction): AnyFunction {
   }
   return function (this: unknown, ...args: unknown[]): unknown {
     try {
-      const result = fn.apply(this, args);
+      // A class sent as source (a manager factory) is called with `new`.
+      const result = new.target === undefined
+        ? fn.apply(this, args)
+        : Reflect.construct(fn, args);
       return result instanceof Promise ? result.catch(explain) : result;
     } catch (error) {
       explain(error);

@@ -1,5 +1,7 @@
 // Every message shape between a parent thread and its workers.
+import type { EncodedThrown } from "./_codec.ts";
 import type { FunctionRef } from "./_function_ref.ts";
+import type { SocketAddress } from "./_runtime/mod.ts";
 
 /** Who a worker is: its pid, its name, and the pid counter all threads share. */
 export interface Identity {
@@ -58,5 +60,37 @@ export const FAILED = 1;
  */
 export type PoolResults = unknown[];
 
+/** Parent → worker: serve a manager at `address` until asked to shut down. */
+export interface RunManager {
+  readonly type: "manager";
+  readonly identity: Identity;
+  readonly address: SocketAddress;
+  readonly authkey: Uint8Array;
+  /** Serve the SyncManager types (list, dict, Lock, ...). */
+  readonly sync: boolean;
+  /** User types: `register(typeid, factory)`. */
+  readonly factories: readonly { typeid: string; factory: FunctionRef }[];
+}
+
+/**
+ * Either way between a manager worker and its parent: bytes of the parent's
+ * own connection, which runs over the worker channel instead of TCP.
+ */
+export interface ManagerData {
+  readonly type: "manager-data";
+  readonly bytes: Uint8Array;
+}
+
+/** Manager worker → parent: it listens at `address`, or could not start. */
+export type FromManager =
+  | { readonly type: "manager-ready"; readonly address: SocketAddress }
+  | { readonly type: "manager-failed"; readonly error: EncodedThrown }
+  | ManagerData;
+
 /** Every message a parent sends to a worker. */
-export type ToWorker = RunProcess | StartPoolWorker | PoolTasks;
+export type ToWorker =
+  | RunProcess
+  | StartPoolWorker
+  | PoolTasks
+  | RunManager
+  | ManagerData;

@@ -4,6 +4,7 @@ import { runtime } from "./_runtime/mod.ts";
 import { decode } from "./_codec.ts";
 import { adoptIdentity } from "./_context.ts";
 import { resolveFunction } from "./_function_ref.ts";
+import { fromParent, serveManager } from "./_manager_worker.ts";
 import type { RunProcess, ToWorker } from "./_protocol.ts";
 import { receiveTasks, startPoolWorker } from "./_pool_worker.ts";
 
@@ -46,5 +47,9 @@ parent.onMessage((data) => {
       return startPoolWorker(message);
     case "pool-tasks":
       return receiveTasks(message);
+    case "manager":
+      return void serveManager(message, parent!);
+    case "manager-data":
+      return fromParent(message.bytes);
   }
 });

@@ -23,6 +23,13 @@ execFileSync(tsc, ["-p", `${root}scripts/tsconfig.npm.json`], {
   stdio: "inherit",
 });
 
+// Every `npm:` import of deno.json becomes a dependency of the package.
+const dependencies: Record<string, string> = {};
+for (const specifier of Object.values(deno.imports ?? {}) as string[]) {
+  const m = /^npm:(@?[^@]+)@(.+)$/.exec(specifier);
+  if (m !== null) dependencies[m[1]] = m[2];
+}
+
 const pkg = {
   name: deno.name,
   version: deno.version,
@@ -34,6 +41,7 @@ const pkg = {
   exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
   types: "./mod.d.ts",
   files: ["mod.js", "mod.d.ts", "lib/", "README.md", "LICENSE"],
+  dependencies,
   sideEffects: false,
 };
 writeFileSync(`${out}/package.json`, JSON.stringify(pkg, null, 2) + "\n");

@@ -5,6 +5,7 @@
 // when it listens and its parent holds messages until then.
 import type { ParentPort, Runtime, WorkerEvents, WorkerHandle } from "./mod.ts";
 import { deserialize, serialize } from "./_v8.ts";
+import { connect, listen } from "./_net.ts";
 
 interface BunWorker {
   onmessage: ((event: { data: unknown }) => void) | null;
@@ -111,6 +112,8 @@ export const runtime: Runtime = {
   parent: parent(),
   cpuCount: () => bun.navigator.hardwareConcurrency,
   spawn,
+  listen,
+  connect,
   scriptCommand: (path) => [bun.process.execPath, path],
   serialize,
   deserialize,

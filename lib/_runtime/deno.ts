@@ -5,6 +5,7 @@ import process from "node:process";
 import type { Runtime } from "./mod.ts";
 import { parent, spawn } from "./_worker_threads.ts";
 import { deserialize, serialize } from "./_v8.ts";
+import { connect, listen } from "./_net.ts";
 
 /** The Deno adapter. */
 export const runtime: Runtime = {
@@ -14,5 +15,7 @@ export const runtime: Runtime = {
   spawn,
   serialize,
   deserialize,
+  listen,
+  connect,
   scriptCommand: (path) => [process.execPath, "run", "-A", path],
 };

@@ -41,6 +41,42 @@ export interface ParentPort {
   exit(code: number): void;
 }
 
+/** A TCP endpoint. */
+export interface SocketAddress {
+  /** A host name or IP address, e.g. "127.0.0.1". */
+  readonly hostname: string;
+  /** The TCP port. */
+  readonly port: number;
+}
+
+/** Callbacks of a TCP connection; `close` fires once, after any error. */
+export interface SocketEvents {
+  data(bytes: Uint8Array): void;
+  close(): void;
+}
+
+/** One end of a TCP connection. */
+export interface Socket {
+  /** Queues `bytes` for sending. */
+  write(bytes: Uint8Array): void;
+  /** Drops the connection at once; `close` follows. */
+  close(): void;
+  /** Lets the process exit while this socket is open. */
+  unref(): void;
+  /** Undoes `unref()`. */
+  ref(): void;
+}
+
+/** A listening TCP server. */
+export interface Listener {
+  /** Where it listens (the real port when 0 was asked for). */
+  readonly address: SocketAddress;
+  /** Stops accepting connections; open connections stay. */
+  close(): void;
+  /** Lets the process exit while it listens. */
+  unref(): void;
+}
+
 /** What the library needs from a runtime. */
 export interface Runtime {
   readonly name: RuntimeName;
@@ -56,6 +92,13 @@ export interface Runtime {
   serialize(value: unknown): Uint8Array;
   /** Rebuilds a value from {@linkcode Runtime.serialize}'s bytes. */
   deserialize(bytes: Uint8Array): unknown;
+  /** Listens on `address`; `accept` gives each connection its callbacks. */
+  listen(
+    address: SocketAddress,
+    accept: (socket: Socket) => SocketEvents,
+  ): Promise<Listener>;
+  /** Opens a TCP connection to `address`; rejects if it cannot. */
+  connect(address: SocketAddress, events: SocketEvents): Promise<Socket>;
 }
 
 function detect(): RuntimeName {

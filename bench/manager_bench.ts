@@ -1,0 +1,109 @@
+// Manager latency: ListProxy.append round trips from the main thread (over
+// the worker channel), from a worker (over TCP loopback to the manager
+// worker), and to a server in another OS process (TCP loopback), next to
+// Python's Manager().list().append measured on this machine.
+// Run: deno run -A bench/manager_bench.ts | bun bench/manager_bench.ts
+import { execFileSync, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { bench, group, run } from "mitata";
+import { Manager, Process, SyncManager } from "../mod.ts";
+import { runtime } from "../lib/_runtime/mod.ts";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const BATCH = 100;
+
+function batch(list: { append(n: number): Promise<void> }) {
+  return Promise.all(
+    Array.from({ length: BATCH }, (_, i) => list.append(i)),
+  );
+}
+
+await using manager = await Manager();
+const list = await manager.list<number>();
+
+// A worker that runs a batch of appends whenever the main thread asks.
+const cells = new Int32Array(new SharedArrayBuffer(12));
+const worker = new Process({
+  target: (await import("./_manager_worker.ts")).drive,
+  args: [list, cells],
+  module: new URL("./_manager_worker.ts", import.meta.url),
+});
+worker.start();
+let commands = 0;
+async function inWorker(mode: 1 | 2): Promise<void> {
+  Atomics.store(cells, 1, mode);
+  Atomics.store(cells, 0, ++commands);
+  Atomics.notify(cells, 0);
+  // Waits return spuriously on some runtimes: re-check the count.
+  for (let done; (done = Atomics.load(cells, 2)) < commands;) {
+    const waited = Atomics.waitAsync(cells, 2, done);
+    if (waited.async) await waited.value;
+  }
+}
+
+// A server in another OS process.
+const [command, ...args] = runtime.scriptCommand(here("./manager_server.ts"));
+const server = spawn(command, [...args, "bench-key"], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
+const address = await new Promise<{ hostname: string; port: number }>(
+  (resolve) =>
+    server.stdout!.once("data", (chunk) => resolve(JSON.parse(`${chunk}`))),
+);
+const remote = new SyncManager({ address, authkey: "bench-key" });
+await remote.connect();
+const remoteList = await remote.list<number>();
+
+group("ListProxy.append, one awaited call at a time (per call)", () => {
+  bench("main thread → manager worker", async () => {
+    await list.append(1);
+  });
+  bench("TCP loopback → server process", async () => {
+    await remoteList.append(1);
+  });
+});
+
+group(`ListProxy.append, ${BATCH} calls (divide by ${BATCH})`, () => {
+  bench(`main thread, ${BATCH} awaited one by one`, async () => {
+    for (let i = 0; i < BATCH; i++) await list.append(i);
+  });
+  bench(`main thread, ${BATCH} concurrent (pipelined)`, () => batch(list));
+  bench(`worker, ${BATCH} awaited one by one`, () => inWorker(1));
+  bench(`worker, ${BATCH} concurrent (pipelined)`, () => inWorker(2));
+  bench(
+    `TCP loopback, ${BATCH} concurrent (pipelined)`,
+    () => batch(remoteList),
+  );
+});
+
+const { benchmarks } = await run();
+
+Atomics.store(cells, 1, 0);
+Atomics.store(cells, 0, ++commands);
+Atomics.notify(cells, 0);
+await worker.join();
+server.kill();
+
+// Python last, so that it does not share the CPU with the runs above.
+let python = NaN;
+try {
+  const out = execFileSync("python3", [here("./python_manager.py")], {
+    encoding: "utf8",
+  });
+  console.log(`\n${out.trim()}`);
+  python = Number(/main thread: ([\d.]+)/.exec(out)?.[1]);
+} catch {
+  console.log("\npython3 not available: no Python comparison");
+}
+console.log(
+  `\n${runtime.name}: µs per append, median (× faster than Python's main thread)`,
+);
+for (const { alias, runs } of benchmarks) {
+  const perCall = runs[0].stats!.p50 / 1000 /
+    (alias.includes(`${BATCH}`) ? BATCH : 1);
+  console.log(
+    `  ${alias.padEnd(42)} ${perCall.toFixed(1).padStart(7)} µs  (${
+      (python / perCall).toFixed(1)
+    }×)`,
+  );
+}
