@@ -10,7 +10,8 @@ import * as workers from "./_sync_workers.ts";
 
 const { DONE, GEN, KIND, KINDS, OPS, READY, STOP, WORKERS } = workers;
 const MAX_WORKERS = 4;
-const OPS_PER_WORKER = 20_000;
+// Large enough that waking the workers (tens of µs) is noise.
+const OPS_PER_WORKER = 200_000;
 
 const mutex = new Int32Array(new SharedArrayBuffer(4));
 const counter = new Int32Array(new SharedArrayBuffer(4));
