@@ -19,7 +19,7 @@ const lock = new Lock();
 const rlock = new RLock();
 const sem = new Semaphore(1);
 const value = new Value("i", 0);
-const shared = [mutex, counter, lock, rlock, sem, value] as const;
+const shared: workers.Shared = { mutex, counter, lock, rlock, sem, value };
 
 const UNCONTENDED_OPS = 1_000;
 
@@ -29,7 +29,7 @@ group(
     for (let kind = 0; kind < KINDS.length; kind++) {
       bench(KINDS[kind], () => {
         value.store(0); // `value.value += 1` must stay in range
-        workers.batch(kind, UNCONTENDED_OPS, ...shared);
+        workers.batch(kind, UNCONTENDED_OPS, shared);
       });
     }
   },
@@ -45,7 +45,7 @@ const processes = Array.from(
   (_, index) =>
     new Process({
       target: workers.serve,
-      args: [control, index, ...shared],
+      args: [control, index, shared],
       module,
     }),
 );
