@@ -10,7 +10,8 @@ import * as workers from "./_sync_workers.ts";
 
 const { DONE, GEN, KIND, KINDS, OPS, READY, STOP, WORKERS } = workers;
 const MAX_WORKERS = 4;
-const OPS_PER_WORKER = 20_000;
+// Large enough that waking the workers (tens of µs) is noise.
+const OPS_PER_WORKER = 200_000;
 
 const mutex = new Int32Array(new SharedArrayBuffer(4));
 const counter = new Int32Array(new SharedArrayBuffer(4));
@@ -18,7 +19,7 @@ const lock = new Lock();
 const rlock = new RLock();
 const sem = new Semaphore(1);
 const value = new Value("i", 0);
-const shared = [mutex, counter, lock, rlock, sem, value] as const;
+const shared: workers.Shared = { mutex, counter, lock, rlock, sem, value };
 
 const UNCONTENDED_OPS = 1_000;
 
@@ -28,7 +29,7 @@ group(
     for (let kind = 0; kind < KINDS.length; kind++) {
       bench(KINDS[kind], () => {
         value.store(0); // `value.value += 1` must stay in range
-        workers.batch(kind, UNCONTENDED_OPS, ...shared);
+        workers.batch(kind, UNCONTENDED_OPS, shared);
       });
     }
   },
@@ -44,7 +45,7 @@ const processes = Array.from(
   (_, index) =>
     new Process({
       target: workers.serve,
-      args: [control, index, ...shared],
+      args: [control, index, shared],
       module,
     }),
 );

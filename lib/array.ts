@@ -312,6 +312,19 @@ export const Array: SharedArrayConstructor = function Array(
   return synchronized(typecode, buffer, lock);
 } as unknown as SharedArrayConstructor;
 
+/** `instanceof` for a constructor whose instances come from `classes`. */
+function instancesOf(
+  constructor: object,
+  classes: Record<Typecode, Base>,
+): void {
+  const list = Object.values(classes);
+  Object.defineProperty(constructor, Symbol.hasInstance, {
+    value: (value: unknown) => list.some((Class) => value instanceof Class),
+  });
+}
+instancesOf(RawArray, RAW);
+instancesOf(Array, SYNCHRONIZED);
+
 export { Array as SharedArray };
 
 registerShareable("RawArray", (state) => {
