@@ -19,6 +19,15 @@ describe("Event", () => {
     assert.equal(event.isSet(), false);
   });
 
+  test("Event.wait() on a blocked main thread sees a set() from a Process started just before", async () => {
+    const event = new Event();
+    const p = new Process({ target: targets.setEvent, args: [event], module });
+    p.start();
+    assert.equal(event.wait(10_000), true);
+    await p.join();
+    assert.equal(p.exitCode, 0);
+  });
+
   test("Event.wait(50) and waitAsync(50) return false after the timeout", async () => {
     const event = new Event();
     let started = performance.now();

@@ -1,8 +1,8 @@
 // Bun: the web `Worker`, which starts fast, stops busy workers on
 // `terminate()` (Bun's `node:worker_threads` does not) and reports a worker's
-// exit code in a `close` event. Bun may drop a message that reaches a worker
-// before its module has finished loading (top-level await), so a worker says
-// when it listens and its parent holds messages until then.
+// exit code in a `close` event. Bun drops a message that reaches a worker
+// while its module graph is still in a top-level await, which is why no module
+// a worker loads at start-up may use one (see `mod.ts`).
 import type { ParentPort, Runtime, WorkerEvents, WorkerHandle } from "./mod.ts";
 import { deserialize, serialize } from "./_v8.ts";
 import { connect, listen } from "./_net.ts";
@@ -37,18 +37,10 @@ interface BunGlobals {
 
 const bun = globalThis as unknown as BunGlobals;
 
-/** The first message of every worker: it now listens. */
-const READY = "__seedMultiprocessingReady__";
-
 function spawn(url: URL, events: WorkerEvents): WorkerHandle {
   const worker = new bun.Worker(url, { type: "module" });
   let gone = false;
-  let held: unknown[] | null = [];
-  worker.onmessage = (event) => {
-    if (held === null) return events.message(event.data);
-    for (const message of held) worker.postMessage(message);
-    held = null;
-  };
+  worker.onmessage = (event) => events.message(event.data);
   // Bun repeats a worker's errors here even when the worker handled them;
   // the `close` event that follows a real failure is what counts.
   worker.onerror = (event) => event.preventDefault();
@@ -59,8 +51,7 @@ function spawn(url: URL, events: WorkerEvents): WorkerHandle {
   });
   return {
     postMessage(message) {
-      if (held === null) worker.postMessage(message);
-      else held.push(structuredClone(message));
+      worker.postMessage(message);
     },
     terminate() {
       gone = true;
@@ -84,7 +75,6 @@ function parent(): ParentPort | null {
     },
     onMessage(listener) {
       bun.onmessage = (event) => listener(event.data);
-      bun.postMessage(READY);
     },
     onUncaught(listener) {
       function fail(error: unknown): void {
@@ -106,15 +96,17 @@ function parent(): ParentPort | null {
   };
 }
 
-/** The Bun adapter. */
-export const runtime: Runtime = {
-  name: "bun",
-  parent: parent(),
-  cpuCount: () => bun.navigator.hardwareConcurrency,
-  spawn,
-  listen,
-  connect,
-  scriptCommand: (path) => [bun.process.execPath, path],
-  serialize,
-  deserialize,
-};
+/** Builds the Bun adapter; called only on Bun. */
+export function create(): Runtime {
+  return {
+    name: "bun",
+    parent: parent(),
+    cpuCount: () => bun.navigator.hardwareConcurrency,
+    spawn,
+    listen,
+    connect,
+    scriptCommand: (path) => [bun.process.execPath, path],
+    serialize,
+    deserialize,
+  };
+}

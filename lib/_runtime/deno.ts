@@ -7,15 +7,17 @@ import { parent, spawn } from "./_worker_threads.ts";
 import { deserialize, serialize } from "./_v8.ts";
 import { connect, listen } from "./_net.ts";
 
-/** The Deno adapter. */
-export const runtime: Runtime = {
-  name: "deno",
-  parent: parent(),
-  cpuCount: availableParallelism,
-  spawn,
-  serialize,
-  deserialize,
-  listen,
-  connect,
-  scriptCommand: (path) => [process.execPath, "run", "-A", path],
-};
+/** Builds the Deno adapter; called only on Deno. */
+export function create(): Runtime {
+  return {
+    name: "deno",
+    parent: parent(),
+    cpuCount: availableParallelism,
+    spawn,
+    serialize,
+    deserialize,
+    listen,
+    connect,
+    scriptCommand: (path) => [process.execPath, "run", "-A", path],
+  };
+}

@@ -6,6 +6,10 @@
  * @module
  */
 
+import { create as createBun } from "./bun.ts";
+import { create as createDeno } from "./deno.ts";
+import { create as createNode } from "./node.ts";
+
 /** The runtimes this library supports. */
 export type RuntimeName = "deno" | "bun" | "node";
 
@@ -107,16 +111,13 @@ function detect(): RuntimeName {
   return "node";
 }
 
-async function load(name: RuntimeName): Promise<Runtime> {
-  switch (name) {
-    case "deno":
-      return (await import("./deno.ts")).runtime;
-    case "bun":
-      return (await import("./bun.ts")).runtime;
-    case "node":
-      return (await import("./node.ts")).runtime;
-  }
-}
+// Chosen synchronously: no top-level await anywhere in a worker's module
+// graph, so a worker listens for messages as soon as its module has run.
+const adapters: Record<RuntimeName, () => Runtime> = {
+  deno: createDeno,
+  bun: createBun,
+  node: createNode,
+};
 
 /** The running runtime's adapter, chosen once at load. */
-export const runtime: Runtime = await load(detect());
+export const runtime: Runtime = adapters[detect()]();

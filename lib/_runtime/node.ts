@@ -6,15 +6,17 @@ import { parent, spawn } from "./_worker_threads.ts";
 import { deserialize, serialize } from "./_v8.ts";
 import { connect, listen } from "./_net.ts";
 
-/** The Node adapter. */
-export const runtime: Runtime = {
-  name: "node",
-  parent: parent(),
-  cpuCount: availableParallelism,
-  spawn,
-  serialize,
-  deserialize,
-  listen,
-  connect,
-  scriptCommand: (path) => [process.execPath, path],
-};
+/** Builds the Node adapter; called only on Node. */
+export function create(): Runtime {
+  return {
+    name: "node",
+    parent: parent(),
+    cpuCount: availableParallelism,
+    spawn,
+    serialize,
+    deserialize,
+    listen,
+    connect,
+    scriptCommand: (path) => [process.execPath, path],
+  };
+}
