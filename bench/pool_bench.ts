@@ -54,15 +54,14 @@ async function time(
 }
 
 /** Peers that cannot run here are skipped rather than hung on. */
-async function peer<T>(
+async function peerOrNull(
   name: string,
-  start: () => T,
-  probe: (pool: T) => Promise<unknown>,
-): Promise<T | null> {
+  start: () => PeerPool,
+): Promise<PeerPool | null> {
   try {
     const pool = start();
     const ok = await Promise.race([
-      probe(pool).then(() => true),
+      pool.run(1).then(() => true),
       new Promise((resolve) => setTimeout(() => resolve(false), 5000)),
     ]);
     if (ok) return pool;
@@ -115,85 +114,57 @@ const oursSequential = await time(
 );
 await pool.terminate();
 
-const piscina = await peer(
-  "piscina",
-  () =>
-    new Piscina({
+/** What piscina and tinypool have in common. */
+interface PeerPool {
+  run(task: unknown): Promise<unknown>;
+  destroy(): Promise<void>;
+}
+type PeerClass = new (
+  options: { filename: string; minThreads: number; maxThreads: number },
+) => PeerPool;
+
+/** Each peer's tiny-task, sequential and start timings (NaN when skipped). */
+async function peerTimings(name: string, Peer: PeerClass) {
+  const start = (threads: number) =>
+    new Peer({
       filename: PEER_WORKER,
-      minThreads: WORKERS,
-      maxThreads: WORKERS,
-    }),
-  (p) => p.run(1),
-);
-let piscinaTiny = NaN, piscinaSequential = NaN;
-if (piscina !== null) {
-  piscinaTiny = await time(
-    "tiny: run() per task (piscina)",
-    () => Promise.all(items.map((x) => piscina.run(x))),
+      minThreads: threads,
+      maxThreads: threads,
+    });
+  const timings = { tiny: NaN, sequential: NaN, start: NaN };
+  const peer = await peerOrNull(name, () => start(WORKERS));
+  if (peer === null) return timings;
+  timings.tiny = await time(
+    `tiny: run() per task (${name})`,
+    () => Promise.all(items.map((x) => peer.run(x))),
     TINY,
   );
-  piscinaSequential = await time(
-    `one await run at a time ×${SEQUENTIAL} (piscina)`,
+  timings.sequential = await time(
+    `one await run at a time ×${SEQUENTIAL} (${name})`,
     async () => {
-      for (let i = 0; i < SEQUENTIAL; i++) await piscina.run(i);
+      for (let i = 0; i < SEQUENTIAL; i++) await peer.run(i);
     },
     SEQUENTIAL,
   );
-  await piscina.destroy();
-}
-
-const tinypool = await peer(
-  "tinypool",
-  () =>
-    new Tinypool({
-      filename: PEER_WORKER,
-      minThreads: WORKERS,
-      maxThreads: WORKERS,
-    }),
-  (p) => p.run(1),
-);
-let tinypoolTiny = NaN;
-if (tinypool !== null) {
-  tinypoolTiny = await time(
-    "tiny: run() per task (tinypool)",
-    () => Promise.all(items.map((x) => tinypool.run(x))),
-    TINY,
+  await peer.destroy();
+  timings.start = await time(
+    `start ${name}(2) + 1 task + destroy`,
+    async () => {
+      const p = start(2);
+      await p.run(1);
+      await p.destroy();
+    },
   );
-  await tinypool.destroy();
+  return timings;
 }
 
-// --- start + one task + terminate
 const startOurs = await time("start Pool(2) + 1 task + terminate", async () => {
   const p = new Pool(2);
   await p.apply(double, [1]);
   await p.terminate();
 });
-let startPiscina = NaN, startTinypool = NaN;
-if (piscina !== null) {
-  startPiscina = await time("start piscina(2) + 1 task + destroy", async () => {
-    const p = new Piscina({
-      filename: PEER_WORKER,
-      minThreads: 2,
-      maxThreads: 2,
-    });
-    await p.run(1);
-    await p.destroy();
-  });
-}
-if (tinypool !== null) {
-  startTinypool = await time(
-    "start tinypool(2) + 1 task + destroy",
-    async () => {
-      const p = new Tinypool({
-        filename: PEER_WORKER,
-        minThreads: 2,
-        maxThreads: 2,
-      });
-      await p.run(1);
-      await p.destroy();
-    },
-  );
-}
+const piscina = await peerTimings("piscina", Piscina as PeerClass);
+const tinypool = await peerTimings("tinypool", Tinypool as PeerClass);
 
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 console.log(`\n${runtime.name}, ${WORKERS} workers (${cpuCount()} CPUs)`);
@@ -208,21 +179,21 @@ speedup Pool(2) vs Pool(1), CPU-bound:          ${
   ratio(cpuMs[1], cpuMs[2])
 }× (goal ≥ 1.85)
 tiny chunksize 1 vs piscina (throughput):       ${
-  ratio(piscinaTiny, ours)
+  ratio(piscina.tiny, ours)
 }× (goal ≥ 2)
 tiny applyAsync loop vs piscina:                ${
-  ratio(piscinaTiny, oursApply)
+  ratio(piscina.tiny, oursApply)
 }×
-tiny chunksize 1 vs tinypool:                   ${ratio(tinypoolTiny, ours)}×
+tiny chunksize 1 vs tinypool:                   ${ratio(tinypool.tiny, ours)}×
 default-chunksize map items/s:                  ${
   Math.round(TINY / (oursDefault / 1000)).toLocaleString("en")
 } (goal ≥ 1,000,000)
 sequential await apply vs piscina:              ${
-  ratio(piscinaSequential, oursSequential)
+  ratio(piscina.sequential, oursSequential)
 }×
 start+1 task+terminate, piscina / Pool:         ${
-  ratio(startPiscina, startOurs)
+  ratio(piscina.start, startOurs)
 }× (goal > 1)
 start+1 task+terminate, tinypool / Pool:        ${
-  ratio(startTinypool, startOurs)
+  ratio(tinypool.start, startOurs)
 }×`);

@@ -1,11 +1,11 @@
 // The job behind `imap` and `imapUnordered`: pulls its input lazily, keeps a
 // bounded number of chunks in flight and of results unconsumed, and hands
 // results out as an async iterator (in input order, or as they arrive).
-import type { PoolJob } from "./_pool_jobs.ts";
+import type { Job } from "./_pool_dispatch.ts";
 
 /** Submits chunk `index` (items starting at input position `start`). */
 export type SubmitChunk = (
-  job: PoolJob,
+  job: Job,
   index: number,
   start: number,
   items: unknown[],
@@ -22,7 +22,7 @@ interface Waiter<R> {
 }
 
 /** An `imap` in progress: a pool job and the iterator its caller reads. */
-export class ImapJob<R> implements PoolJob, AsyncIterableIterator<R> {
+export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
   done = false;
   #submit: SubmitChunk;
   #iterator: Iterator<unknown> | AsyncIterator<unknown>;
@@ -30,7 +30,7 @@ export class ImapJob<R> implements PoolJob, AsyncIterableIterator<R> {
   #chunksize: number;
   #ordered: boolean;
   #limit: number;
-  #onDone: (job: PoolJob) => void;
+  #onDone: (job: Job) => void;
   #ready: unknown[] = [];
   #readyHead = 0;
   /** Ordered only: chunks that arrived before those ahead of them. */
@@ -49,7 +49,7 @@ export class ImapJob<R> implements PoolJob, AsyncIterableIterator<R> {
       chunksize: number;
       ordered: boolean;
       limit: number;
-      onDone: (job: PoolJob) => void;
+      onDone: (job: Job) => void;
     },
   ) {
     this.#async =

@@ -26,6 +26,8 @@ export interface Job {
   readonly done: boolean;
   resolveTask(index: number, value: unknown): void;
   rejectTask(index: number, error: unknown): void;
+  /** Ends the job at once with `reason`; later results are ignored. */
+  abort(reason: unknown): void;
 }
 
 /** One call (or chunk of calls) of a job's function in a worker. */
@@ -166,6 +168,16 @@ export class Dispatcher {
       this.#replace(slot);
     }
     this.#schedule();
+  }
+
+  /** The jobs that still have tasks queued or running. */
+  pendingJobs(): Set<Job> {
+    const jobs = new Set<Job>();
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      jobs.add(this.#queue[i]!.job);
+    }
+    for (const task of this.#inflight.values()) jobs.add(task.job);
+    return jobs;
   }
 
   /** Terminates every worker; resolves once all are gone. */

@@ -3,29 +3,23 @@
 import { type AsyncResult, settle } from "./async_result.ts";
 import type { Job } from "./_pool_dispatch.ts";
 
-/** A job the pool tracks until it is done, and can abort or terminate. */
-export interface PoolJob extends Job {
-  /** Ends the job at once with `reason`; later results are ignored. */
-  abort(reason: unknown): void;
-}
-
 /**
  * An `apply` (one task, `length` -1) or a `map` over `length` items in
  * chunks of `chunksize`, settling one AsyncResult.
  */
-export class ResultJob<R> implements PoolJob {
+export class ResultJob<R> implements Job {
   done = false;
   readonly result: AsyncResult<R>;
   #values: unknown[] | null;
   #remaining: number;
   #chunksize: number;
-  #onDone: (job: PoolJob) => void;
+  #onDone: (job: Job) => void;
 
   constructor(
     result: AsyncResult<R>,
     length: number,
     chunksize: number,
-    onDone: (job: PoolJob) => void,
+    onDone: (job: Job) => void,
   ) {
     this.result = result;
     this.#values = length < 0 ? null : new globalThis.Array(length);
@@ -63,27 +57,37 @@ export class ResultJob<R> implements PoolJob {
   }
 }
 
-/** The jobs a pool has not finished, with their abort listeners. */
+/**
+ * Counts the jobs a pool has not finished, and holds their abort listeners.
+ * Jobs are not kept in a set (that costs more than a tiny task): the
+ * dispatcher finds those with tasks pending, and only jobs that may have
+ * none while unfinished (imap, between pulls) are listed here.
+ */
 export class JobSet {
-  #jobs = new Set<PoolJob>();
-  #listeners = new Map<PoolJob, () => void>();
+  #count = 0;
+  #listed = new Set<Job>();
+  #listeners = new Map<Job, () => void>();
   #idle: (() => void)[] = [];
-  #stop: (job: PoolJob) => void;
+  #stop: (job: Job) => void;
   /** Pass to each job: it calls this once it is done. */
-  readonly onDone = (job: PoolJob): void => this.#finished(job);
+  readonly onDone = (job: Job): void => this.#finished(job);
 
   /** `stop` halts the running tasks of an aborted job. */
-  constructor(stop: (job: PoolJob) => void) {
+  constructor(stop: (job: Job) => void) {
     this.#stop = stop;
   }
 
-  /** Tracks `job`; returns false when `signal` has already aborted it. */
-  track(job: PoolJob, signal: AbortSignal | undefined): boolean {
+  /**
+   * Tracks `job` (`listed` if it may be unfinished without pending tasks);
+   * returns false when `signal` has already aborted it.
+   */
+  track(job: Job, signal: AbortSignal | undefined, listed = false): boolean {
     if (signal?.aborted) {
       job.abort(signal.reason);
       return false;
     }
-    this.#jobs.add(job);
+    this.#count++;
+    if (listed) this.#listed.add(job);
     if (signal !== undefined) {
       const onAbort = () => {
         job.abort(signal.reason);
@@ -100,20 +104,23 @@ export class JobSet {
 
   /** Resolves once every tracked job is done. */
   drained(): Promise<void> {
-    if (this.#jobs.size === 0) return Promise.resolve();
+    if (this.#count === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  /** Ends every job with `error`. */
-  abortAll(error: unknown): void {
-    for (const job of [...this.#jobs]) job.abort(error);
+  /** Ends with `error` the listed jobs and `pending` (the dispatcher's). */
+  abortAll(error: unknown, pending: Iterable<Job>): void {
+    for (const job of [...this.#listed, ...pending]) job.abort(error);
   }
 
-  #finished(job: PoolJob): void {
-    this.#jobs.delete(job);
-    this.#listeners.get(job)?.();
-    this.#listeners.delete(job);
-    if (this.#jobs.size > 0) return;
+  #finished(job: Job): void {
+    this.#count--;
+    if (this.#listed.size > 0) this.#listed.delete(job);
+    if (this.#listeners.size > 0) {
+      this.#listeners.get(job)?.();
+      this.#listeners.delete(job);
+    }
+    if (this.#count > 0) return;
     for (const resolve of this.#idle.splice(0)) resolve();
   }
 }

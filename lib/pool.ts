@@ -320,6 +320,7 @@ export class Pool {
     this.#state = TERMINATE;
     this.#jobs.abortAll(
       new ProcessError("Cannot finish task: the pool was terminated"),
+      this.#dispatcher.pendingJobs(),
     );
     return this.#terminated ??= this.#dispatcher.terminate();
   }
@@ -449,7 +450,7 @@ export class Pool {
         onDone: this.#jobs.onDone,
       },
     );
-    if (this.#jobs.track(job, checkSignal(what, opts))) job.start();
+    if (this.#jobs.track(job, checkSignal(what, opts), true)) job.start();
     return job;
   }
 }
