@@ -4,10 +4,19 @@
 // be unref'd; Deno's `node:worker_threads` does both right.
 import process from "node:process";
 import { isMainThread, parentPort, Worker } from "node:worker_threads";
-import type { ParentPort, WorkerEvents, WorkerHandle } from "./mod.ts";
+import { availableParallelism } from "node:os";
+import type {
+  ParentPort,
+  Runtime,
+  RuntimeName,
+  WorkerEvents,
+  WorkerHandle,
+} from "./mod.ts";
+import { connect, listen } from "./_net.ts";
+import { deserialize, serialize } from "./_v8.ts";
 
 /** Starts a module worker on `node:worker_threads`. */
-export function spawn(url: URL, events: WorkerEvents): WorkerHandle {
+function spawn(url: URL, events: WorkerEvents): WorkerHandle {
   const worker = new Worker(url);
   let gone = false;
   worker.on("message", events.message);
@@ -36,7 +45,7 @@ export function spawn(url: URL, events: WorkerEvents): WorkerHandle {
 }
 
 /** The channel to the parent, or `null` on the main thread. */
-export function parent(): ParentPort | null {
+function parent(): ParentPort | null {
   if (isMainThread || parentPort === null) return null;
   const port = parentPort;
   return {
@@ -57,5 +66,23 @@ export function parent(): ParentPort | null {
     exit(code) {
       process.exit(code);
     },
+  };
+}
+
+/** A runtime adapter on `node:worker_threads`, as Deno and Node build it. */
+export function workerThreadsRuntime(
+  name: RuntimeName,
+  scriptCommand: (path: string) => string[],
+): Runtime {
+  return {
+    name,
+    parent: parent(),
+    cpuCount: availableParallelism,
+    spawn,
+    serialize,
+    deserialize,
+    listen,
+    connect,
+    scriptCommand,
   };
 }
