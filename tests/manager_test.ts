@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { BaseManager, DictProxy, ListProxy, Manager, Process } from "../mod.ts";
+import {
+  BaseManager,
+  DictProxy,
+  ListProxy,
+  Manager,
+  Pool,
+  Process,
+} from "../mod.ts";
 import { ProcessError, RemoteError } from "../lib/errors.ts";
 import { fixture, runFixture } from "./_helpers.ts";
 
@@ -27,6 +34,25 @@ async function rejectsRemote(
 }
 
 describe("Manager", () => {
+  test("Manager proxies passed to pool tasks arrive connected: 4 workers × 250 appends", async () => {
+    await using manager = await Manager();
+    const list = await manager.list<string>();
+    await using pool = new Pool(4, { module });
+    await pool.starmap(
+      targets.appendMany,
+      [0, 1, 2, 3].map((who) =>
+        [list, who, 250] as [ListProxy<string>, number, number]
+      ),
+      { chunksize: 1 },
+    );
+    const items = await list.toArray();
+    assert.equal(items.length, 1_000);
+    const expected = [0, 1, 2, 3].flatMap((who) =>
+      globalThis.Array.from({ length: 250 }, (_, i) => `${who}:${i}`)
+    );
+    assert.deepEqual([...items].sort(), expected.sort());
+  });
+
   test("Manager() runs the seed program: a child's append, Value and Array writes reach the parent", async () => {
     await using manager = await Manager();
     const list = await manager.list<string>();
