@@ -71,7 +71,9 @@ function kindOf(queue: Queue): string {
  * memory stream through it while a consumer reads.
  *
  * `put()` and `get()` block their thread, which is right in worker code; on
- * the main thread use `putAsync()` and `getAsync()`.
+ * the main thread use `putAsync()` and `getAsync()`. (A blocking `put()` of
+ * an item larger than 64 KiB on the only thread that reads the queue would
+ * wait forever for a reader.)
  *
  * @example Usage
  * ```ts
@@ -167,9 +169,12 @@ export class Queue<T = unknown> {
 
   /**
    * Puts `item` if there is room now, like `put(item, { block: false })`.
+   * Room means fewer than `maxsize` items, no other put under way, and shared
+   * memory free for the item (or, for an item larger than the queue's
+   * memory, an empty queue to stream it through).
    *
    * @param item Any structured-cloneable value.
-   * @throws {Full} If the queue is full.
+   * @throws {Full} If there is no room now.
    * @throws {TypeError} If `item` is not structured-cloneable.
    * @throws {ProcessError} If this queue was closed.
    */
