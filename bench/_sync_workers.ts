@@ -8,6 +8,7 @@ export const DONE = 1;
 export const KIND = 2;
 export const OPS = 3;
 export const WORKERS = 4;
+export const READY = 5;
 export const STOP = -1;
 
 /** The batches a worker can run, by KIND. */
@@ -39,17 +40,36 @@ export function refUnlock(cells: Int32Array): void {
   }
 }
 
-/** Runs `ops` increments of kind `kind`. */
-export function batch(
-  kind: number,
+/**
+ * `ops` increments under `guard`. One loop for all three kinds makes its
+ * call sites polymorphic, which if anything handicaps the library's locks
+ * against the monomorphic inline reference.
+ */
+function guarded(
+  guard: Lock | RLock | Semaphore,
   ops: number,
-  mutex: Int32Array,
   counter: Int32Array,
-  lock: Lock,
-  rlock: RLock,
-  sem: Semaphore,
-  value: Value<"i">,
 ): void {
+  for (let i = 0; i < ops; i++) {
+    guard.acquire();
+    counter[0]++;
+    guard.release();
+  }
+}
+
+/** What the bench and its workers share. */
+export interface Shared {
+  mutex: Int32Array;
+  counter: Int32Array;
+  lock: Lock;
+  rlock: RLock;
+  sem: Semaphore;
+  value: Value<"i">;
+}
+
+/** Runs `ops` increments of kind `kind`. */
+export function batch(kind: number, ops: number, shared: Shared): void {
+  const { mutex, counter, lock, rlock, sem, value } = shared;
   switch (kind) {
     case 0:
       for (let i = 0; i < ops; i++) {
@@ -59,26 +79,11 @@ export function batch(
       }
       return;
     case 1:
-      for (let i = 0; i < ops; i++) {
-        lock.acquire();
-        counter[0]++;
-        lock.release();
-      }
-      return;
+      return guarded(lock, ops, counter);
     case 2:
-      for (let i = 0; i < ops; i++) {
-        rlock.acquire();
-        counter[0]++;
-        rlock.release();
-      }
-      return;
+      return guarded(rlock, ops, counter);
     case 3:
-      for (let i = 0; i < ops; i++) {
-        sem.acquire();
-        counter[0]++;
-        sem.release();
-      }
-      return;
+      return guarded(sem, ops, counter);
     case 4:
       for (let i = 0; i < ops; i++) value.add(1);
       return;
@@ -98,21 +103,17 @@ export function batch(
 export function serve(
   control: Int32Array,
   index: number,
-  mutex: Int32Array,
-  counter: Int32Array,
-  lock: Lock,
-  rlock: RLock,
-  sem: Semaphore,
-  value: Value<"i">,
+  shared: Shared,
 ): void {
   let gen = 0;
+  Atomics.add(control, READY, 1);
   for (;;) {
     while (Atomics.load(control, GEN) === gen) Atomics.wait(control, GEN, gen);
     gen = Atomics.load(control, GEN);
     const kind = Atomics.load(control, KIND);
     if (kind === STOP) return;
     if (index >= Atomics.load(control, WORKERS)) continue;
-    batch(kind, control[OPS], mutex, counter, lock, rlock, sem, value);
+    batch(kind, control[OPS], shared);
     Atomics.add(control, DONE, 1);
     Atomics.notify(control, DONE);
   }

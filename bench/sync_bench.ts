@@ -8,9 +8,10 @@ import { bench, group, run } from "mitata";
 import { Lock, Process, RLock, Semaphore, Value } from "../mod.ts";
 import * as workers from "./_sync_workers.ts";
 
-const { DONE, GEN, KIND, KINDS, OPS, STOP, WORKERS } = workers;
+const { DONE, GEN, KIND, KINDS, OPS, READY, STOP, WORKERS } = workers;
 const MAX_WORKERS = 4;
-const OPS_PER_WORKER = 20_000;
+// Large enough that waking the workers (tens of µs) is noise.
+const OPS_PER_WORKER = 200_000;
 
 const mutex = new Int32Array(new SharedArrayBuffer(4));
 const counter = new Int32Array(new SharedArrayBuffer(4));
@@ -18,7 +19,7 @@ const lock = new Lock();
 const rlock = new RLock();
 const sem = new Semaphore(1);
 const value = new Value("i", 0);
-const shared = [mutex, counter, lock, rlock, sem, value] as const;
+const shared: workers.Shared = { mutex, counter, lock, rlock, sem, value };
 
 const UNCONTENDED_OPS = 1_000;
 
@@ -28,13 +29,13 @@ group(
     for (let kind = 0; kind < KINDS.length; kind++) {
       bench(KINDS[kind], () => {
         value.store(0); // `value.value += 1` must stay in range
-        workers.batch(kind, UNCONTENDED_OPS, ...shared);
+        workers.batch(kind, UNCONTENDED_OPS, shared);
       });
     }
   },
 );
 
-const control = new Int32Array(new SharedArrayBuffer(4 * 5));
+const control = new Int32Array(new SharedArrayBuffer(4 * 6));
 const module = new URL(
   import.meta.url.endsWith(".ts") ? "./_sync_workers.ts" : "./_sync_workers.js",
   import.meta.url,
@@ -44,11 +45,16 @@ const processes = Array.from(
   (_, index) =>
     new Process({
       target: workers.serve,
-      args: [control, index, ...shared],
+      args: [control, index, shared],
       module,
     }),
 );
 for (const p of processes) p.start();
+// The main thread blocks during a batch: let every worker get going first
+// (Bun delivers a worker's start message from the parent's event loop).
+while (Atomics.load(control, READY) < MAX_WORKERS) {
+  await new Promise((resolve) => setTimeout(resolve, 5));
+}
 
 /** Has `count` workers each run a batch of `kind`; blocks until they finish. */
 function contend(kind: number, count: number): void {

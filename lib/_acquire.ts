@@ -1,7 +1,7 @@
 // What Lock, RLock and Semaphore share around their own acquire and release:
 // option checks, the scoped `hold()` handles, and the hooks a Condition uses
 // to let go of its lock while it waits.
-import type { Steps } from "./_futex.ts";
+import { deadlineOf, type Steps } from "./_futex.ts";
 import { checkTimeout, describe, optionsObject } from "./_validate.ts";
 import { TimeoutError } from "./errors.ts";
 
@@ -43,8 +43,7 @@ export function acquireDeadline(
     );
   }
   const ms = checkTimeout(what, timeout);
-  if (!blocking) return null;
-  return ms === undefined ? Infinity : performance.now() + ms;
+  return blocking ? deadlineOf(ms) : null;
 }
 
 /** Checks async acquire options; returns the deadline, `Infinity` for none. */
@@ -53,8 +52,7 @@ export function asyncDeadline(
   options: AcquireAsyncOptions | undefined,
 ): number {
   const { timeout } = optionsObject(what, options, ASYNC_OPTIONS);
-  const ms = checkTimeout(what, timeout);
-  return ms === undefined ? Infinity : performance.now() + ms;
+  return deadlineOf(checkTimeout(what, timeout));
 }
 
 /** A handle whose disposal calls `release`; one per lock, reused. */

@@ -22,6 +22,7 @@ import {
   fromStored,
   type Typecode,
   TYPECODE_LIST,
+  type TypecodeInfo,
   typecodeInfo,
   type TypecodeValue,
   type TypedArrayOf,
@@ -125,7 +126,8 @@ function bufferOf(array: { buffer: ArrayBufferLike }): SharedArrayBuffer {
   return array.buffer as SharedArrayBuffer;
 }
 
-function rawClass(typecode: Typecode, TypedArray: Base): Base {
+function rawClass(info: TypecodeInfo): Base {
+  const { code: typecode, TypedArray } = info;
   // Typed array methods that make new arrays (`slice`, `map`, …) make plain
   // ones: their species is the base class, whose constructor they know.
   const Raw = class extends (TypedArray as typeof Uint8Array) {
@@ -139,7 +141,7 @@ function rawClass(typecode: Typecode, TypedArray: Base): Base {
 
     get(index: number): unknown {
       return fromStored(
-        typecode,
+        info,
         this[checkIndex("get item of Array", this.length, index)],
       );
     }
@@ -155,7 +157,7 @@ function rawClass(typecode: Typecode, TypedArray: Base): Base {
       const i = checkIndex(what, this.length, indexOrArray);
       (this as unknown as (number | bigint)[])[i] = checkItem(
         what,
-        typecode,
+        info,
         valueOrOffset,
       );
     }
@@ -199,7 +201,7 @@ function synchronizedClass(typecode: Typecode, Raw: Base): Base {
 const RAW = {} as Record<Typecode, Base>;
 const SYNCHRONIZED = {} as Record<Typecode, Base>;
 for (const typecode of TYPECODE_LIST) {
-  RAW[typecode] = rawClass(typecode, typecodeInfo("", typecode).TypedArray);
+  RAW[typecode] = rawClass(typecodeInfo("", typecode));
   SYNCHRONIZED[typecode] = synchronizedClass(typecode, RAW[typecode]);
 }
 
@@ -220,8 +222,9 @@ function allocate(
   typecode: unknown,
   sizeOrItems: unknown,
 ): { typecode: Typecode; buffer: SharedArrayBuffer } {
-  const { TypedArray, size } = typecodeInfo(what, typecode);
-  const code = typecode as Typecode;
+  const info = typecodeInfo(what, typecode);
+  const { TypedArray, size } = info;
+  const code = info.code;
   if (typeof sizeOrItems === "number") {
     if (!Number.isInteger(sizeOrItems) || sizeOrItems < 0) {
       throw new RangeError(
@@ -245,7 +248,7 @@ function allocate(
   }
   const items = globalThis.Array.from(
     sizeOrItems as Iterable<unknown>,
-    (item) => checkItem(what, code, item),
+    (item) => checkItem(what, info, item),
   );
   const buffer = new SharedArrayBuffer(size * items.length);
   (new TypedArray(buffer) as Uint8Array).set(items as number[]);
@@ -264,7 +267,7 @@ function allocate(
  *
  * const squares = new RawArray("i", [0, 1, 4]);
  * squares[0] = 9;
- * assert.deepEqual(Array.from(squares), [9, 1, 4]);
+ * assert.deepEqual([...squares], [9, 1, 4]);
  * assert.equal(squares.get(-1), 4);
  * ```
  */
@@ -308,6 +311,19 @@ export const Array: SharedArrayConstructor = function Array(
   if (lock === null) return new RAW[typecode](buffer) as RawArray;
   return synchronized(typecode, buffer, lock);
 } as unknown as SharedArrayConstructor;
+
+/** `instanceof` for a constructor whose instances come from `classes`. */
+function instancesOf(
+  constructor: object,
+  classes: Record<Typecode, Base>,
+): void {
+  const list = Object.values(classes);
+  Object.defineProperty(constructor, Symbol.hasInstance, {
+    value: (value: unknown) => list.some((Class) => value instanceof Class),
+  });
+}
+instancesOf(RawArray, RAW);
+instancesOf(Array, SYNCHRONIZED);
 
 export { Array as SharedArray };
 

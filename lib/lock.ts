@@ -201,13 +201,14 @@ export class RLock {
     const deadline = options === undefined
       ? Infinity
       : acquireDeadline("acquire RLock", options);
-    if (this.#reenter()) return true;
+    const me = identity().pid + 1;
+    if (this.#reenter(me)) return true;
     const cells = this.#cells;
     if (
       tryLock(cells, MUTEX) ||
       (deadline !== null && block(lockSteps(cells, MUTEX, deadline)))
     ) {
-      return this.#own(1);
+      return this.#own(me, 1);
     }
     return false;
   }
@@ -222,27 +223,28 @@ export class RLock {
    */
   async acquireAsync(options?: AcquireAsyncOptions): Promise<boolean> {
     const deadline = asyncDeadline("acquire RLock", options);
-    if (this.#reenter()) return true;
+    const me = identity().pid + 1;
+    if (this.#reenter(me)) return true;
     const cells = this.#cells;
     if (
       tryLock(cells, MUTEX) ||
       await blockAsync(lockSteps(cells, MUTEX, deadline))
     ) {
-      return this.#own(1);
+      return this.#own(me, 1);
     }
     return false;
   }
 
-  #reenter(): boolean {
+  #reenter(me: number): boolean {
     const cells = this.#cells;
-    if (cells[OWNER] !== identity().pid + 1) return false;
+    if (cells[OWNER] !== me) return false;
     cells[COUNT]++;
     return true;
   }
 
-  #own(count: number): true {
+  #own(me: number, count: number): true {
     const cells = this.#cells;
-    cells[OWNER] = identity().pid + 1;
+    cells[OWNER] = me;
     cells[COUNT] = count;
     return true;
   }
@@ -309,7 +311,7 @@ export class RLock {
   /** @ignore */
   *[restore](count: number): Steps<void> {
     yield* lockSteps(this.#cells, MUTEX, Infinity);
-    this.#own(count);
+    this.#own(identity().pid + 1, count);
   }
 }
 

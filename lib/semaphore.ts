@@ -27,9 +27,14 @@ const BOUNDED = 3;
 const INT32_MAX = 2 ** 31 - 1;
 
 function tryDecrement(cells: Int32Array): boolean {
-  const value = Atomics.load(cells, VALUE);
-  return value > 0 &&
-    Atomics.compareExchange(cells, VALUE, value, value - 1) === value;
+  // Guess 1 (a semaphore used as a lock) to save a load.
+  let value = Atomics.compareExchange(cells, VALUE, 1, 0);
+  while (value > 1) {
+    const seen = Atomics.compareExchange(cells, VALUE, value, value - 1);
+    if (seen === value) return true;
+    value = seen;
+  }
+  return value === 1;
 }
 
 function* decrementSteps(cells: Int32Array, deadline: number): Steps<boolean> {
@@ -66,6 +71,7 @@ function* decrementSteps(cells: Int32Array, deadline: number): Steps<boolean> {
  */
 export class Semaphore {
   #cells: Int32Array;
+  #bounded: boolean;
   #handle: Disposable;
 
   /**
@@ -82,6 +88,7 @@ export class Semaphore {
       cells[MAX] = bounded ? value : INT32_MAX;
       cells[BOUNDED] = bounded ? 1 : 0;
     });
+    this.#bounded = this.#cells[BOUNDED] === 1;
     this.#handle = releaser(() => this.release());
   }
 
@@ -124,11 +131,18 @@ export class Semaphore {
    */
   release(): void {
     const cells = this.#cells;
-    let value;
-    do {
-      value = Atomics.load(cells, VALUE);
-      if (value >= cells[MAX]) throw this.#releasedTooOften();
-    } while (Atomics.compareExchange(cells, VALUE, value, value + 1) !== value);
+    if (this.#bounded) {
+      let value;
+      do {
+        value = Atomics.load(cells, VALUE);
+        if (value >= cells[MAX]) throw this.#releasedTooOften();
+      } while (
+        Atomics.compareExchange(cells, VALUE, value, value + 1) !== value
+      );
+    } else if (Atomics.add(cells, VALUE, 1) === INT32_MAX) {
+      Atomics.sub(cells, VALUE, 1);
+      throw this.#releasedTooOften();
+    }
     if (Atomics.load(cells, WAITERS) !== 0) notify(cells, VALUE, 1);
   }
 
@@ -167,13 +181,13 @@ export class Semaphore {
   }
 
   #kind(): string {
-    return this.#cells[BOUNDED] === 1 ? "BoundedSemaphore" : "Semaphore";
+    return this.#bounded ? "BoundedSemaphore" : "Semaphore";
   }
 
   #releasedTooOften(): RangeError {
     const max = this.#cells[MAX];
     return new RangeError(
-      this.#cells[BOUNDED] === 0
+      !this.#bounded
         ? `Cannot release Semaphore: its value would pass ${max}`
         : `Cannot release BoundedSemaphore: it was released more times than acquired, its value is back at its initial ${max}`,
     );

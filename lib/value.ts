@@ -19,6 +19,7 @@ import {
   fromStored,
   type IntegerTypecode,
   type Typecode,
+  type TypecodeInfo,
   typecodeInfo,
   type TypecodeValue,
 } from "./typecodes.ts";
@@ -59,7 +60,7 @@ export class RawValue<T extends Typecode = Typecode> {
     cellOf = (value) => value.#cell;
   }
 
-  #typecode: T;
+  #info: TypecodeInfo;
   #cell: Cell;
   #atomic: boolean;
 
@@ -73,31 +74,32 @@ export class RawValue<T extends Typecode = Typecode> {
    */
   constructor(typecode: T, initial?: TypecodeValue<T>) {
     const what = `create ${new.target === RawValue ? "RawValue" : "Value"}`;
-    const { TypedArray, size, kind } = typecodeInfo(what, typecode);
+    const info = typecodeInfo(what, typecode);
+    const { TypedArray, size, kind } = info;
     const stored = initial === undefined
       ? undefined
-      : checkItem(what, typecode, initial);
+      : checkItem(what, info, initial);
     this.#cell = adoptedOr(() => {
       const cell = new TypedArray(new SharedArrayBuffer(size)) as Cell;
       if (stored !== undefined) cell[0] = stored as never;
       return cell;
     });
-    this.#typecode = typecode;
+    this.#info = info;
     this.#atomic = kind === "integer" || kind === "bigint";
   }
 
   /** The typecode. */
   get typecode(): T {
-    return this.#typecode;
+    return this.#info.code as T;
   }
 
   /** The current value; setting it checks the type and range. */
   get value(): TypecodeValue<T> {
-    return fromStored(this.#typecode, this.#cell[0]);
+    return fromStored(this.#info, this.#cell[0]);
   }
 
   set value(value: TypecodeValue<T>) {
-    this.#cell[0] = checkItem("set value", this.#typecode, value) as never;
+    this.#cell[0] = checkItem("set value", this.#info, value) as never;
   }
 
   /**
@@ -182,19 +184,19 @@ export class RawValue<T extends Typecode = Typecode> {
 
   /** @ignore */
   [reduce](): Reduced {
-    const state: ValueState = { typecode: this.#typecode, array: this.#cell };
+    const state: ValueState = { typecode: this.typecode, array: this.#cell };
     return reduced("RawValue", state);
   }
 
   #atomicCell(what: string): Cell {
     if (this.#atomic) return this.#cell;
     throw new TypeError(
-      `Cannot ${what}: atomic operations need an integer typecode, received "${this.#typecode}"`,
+      `Cannot ${what}: atomic operations need an integer typecode, received "${this.typecode}"`,
     );
   }
 
   #item(n: unknown): never {
-    return checkItem("update value", this.#typecode, n) as never;
+    return checkItem("update value", this.#info, n) as never;
   }
 }
 

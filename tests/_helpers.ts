@@ -80,3 +80,8 @@ export async function runProcesses(
     throw new Error(`processes exited with codes ${codes.join(", ")}`);
   }
 }
+
+/** `n` zeroed ints in a new `SharedArrayBuffer`. */
+export function sharedInts(n = 2): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * n));
+}

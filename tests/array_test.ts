@@ -20,6 +20,10 @@ describe("Array", () => {
     assert.equal(MpArray, SharedArray);
     const arr = new SharedArray("i", [1, 2, 3]);
     assert.ok(arr instanceof Int32Array);
+    assert.ok(arr instanceof SharedArray);
+    assert.ok(arr instanceof RawArray);
+    assert.ok(!(new RawArray("i", 1) instanceof SharedArray));
+    assert.ok(!(new Int32Array(1) instanceof RawArray));
     assert.ok(arr.buffer instanceof SharedArrayBuffer);
     arr[0] = 5;
     assert.equal(arr.length, 3);

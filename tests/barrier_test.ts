@@ -1,23 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Barrier, BrokenBarrierError, Process } from "../mod.ts";
-import { fixture, runProcesses } from "./_helpers.ts";
+import { fixture, runFixture, runProcesses, sharedInts } from "./_helpers.ts";
 
 const module = fixture("sync_targets");
 const targets = await import(
   module.href
 ) as typeof import("./fixtures/sync_targets.ts");
 
-function ints(n: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * n));
-}
-
 describe("Barrier", () => {
   test("Barrier stress: 4 parties over 1,000 rounds never let a worker through early", async () => {
     const barrier = new Barrier(4);
-    const arrivals = ints(1_000);
-    const indexSums = ints(1_000);
-    const early = ints(1);
+    const arrivals = sharedInts(1_000);
+    const indexSums = sharedInts(1_000);
+    const early = sharedInts(1);
     await runProcesses(4, () =>
       new Process({
         target: targets.barrierRounds,
@@ -63,7 +59,7 @@ describe("Barrier", () => {
 
   test("Barrier.abort() wakes a waiting worker with BrokenBarrierError", async () => {
     const barrier = new Barrier(2);
-    const flag = ints(1);
+    const flag = sharedInts(1);
     const p = new Process({
       target: (b: Barrier, f: Int32Array) => {
         try {
@@ -98,6 +94,14 @@ describe("Barrier", () => {
       ["Cannot wait on Barrier: it is broken", "action failed"],
     );
     assert.equal(barrier.broken, true);
+  });
+});
+
+describe("Barrier as a script", () => {
+  test("a Barrier action sent to workers runs once per round", async () => {
+    const { code, stdout } = await runFixture("barrier_action");
+    assert.equal(code, 0);
+    assert.equal(stdout, "tripped\ntripped\ntripped\nexit codes 0 0\n");
   });
 });
 

@@ -1,23 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Condition, Lock, Process } from "../mod.ts";
-import { fixture, runProcesses, waitUntil } from "./_helpers.ts";
+import { fixture, runProcesses, sharedInts, waitUntil } from "./_helpers.ts";
 
 const module = fixture("sync_targets");
 const targets = await import(
   module.href
 ) as typeof import("./fixtures/sync_targets.ts");
 
-function ints(n: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * n));
-}
-
 describe("Condition", () => {
   test("Condition stress: 2 producers and 2 consumers pass 10,000 items, none lost or repeated", async () => {
     const cond = new Condition();
-    const ring = ints(4);
-    const slots = ints(8);
-    const seen = ints(10_000);
+    const ring = sharedInts(4);
+    const slots = sharedInts(8);
+    const seen = sharedInts(10_000);
     const consumers = runProcesses(2, () =>
       new Process({
         target: targets.consume,
@@ -42,7 +38,7 @@ describe("Condition", () => {
 
   test("Condition.notify(n) wakes n waiters and notifyAll() the rest", async () => {
     const cond = new Condition(new Lock());
-    const counts = ints(2);
+    const counts = sharedInts(2);
     const running = runProcesses(3, () =>
       new Process({
         target: targets.waitOnCondition,
@@ -81,7 +77,7 @@ describe("Condition", () => {
 
   test("Condition.waitForAsync() returns as soon as a worker makes the predicate true", async () => {
     const cond = new Condition();
-    const flag = ints(1);
+    const flag = sharedInts(1);
     await using _ = await cond.holdAsync();
     const p = new Process({
       target: (c: Condition, f: Int32Array) => {

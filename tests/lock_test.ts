@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Lock, Process, type ProcessOptions, RLock } from "../mod.ts";
-import { fixture, runFixture, runProcesses, waitUntil } from "./_helpers.ts";
+import {
+  fixture,
+  runFixture,
+  runProcesses,
+  sharedInts,
+  waitUntil,
+} from "./_helpers.ts";
 
 const module = fixture("sync_targets");
 const targets = await import(
   module.href
 ) as typeof import("./fixtures/sync_targets.ts");
-
-function cells(n = 2): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * n));
-}
 
 function runAll<A extends unknown[]>(
   count: number,
@@ -38,7 +40,7 @@ for (const Kind of [Lock, RLock]) {
 
     test(`${name} stress: 4 workers × 100,000 locked increments lose nothing`, async () => {
       const lock = new Kind();
-      const shared = cells();
+      const shared = sharedInts();
       await runAll(4, {
         target: targets.lockedIncrements,
         args: [lock, shared, 100_000],
@@ -49,7 +51,7 @@ for (const Kind of [Lock, RLock]) {
 
     test(`${name}.acquire({ timeout }) returns false after the timeout while a worker holds it`, async () => {
       const lock = new Kind();
-      const shared = cells();
+      const shared = sharedInts();
       const p = new Process({
         target: targets.holdFor,
         args: [lock, shared, 400],
@@ -77,7 +79,7 @@ for (const Kind of [Lock, RLock]) {
 
     test(`${name}.acquireAsync() waits without blocking the event loop`, async () => {
       const lock = new Kind();
-      const shared = cells();
+      const shared = sharedInts();
       const p = new Process({
         target: targets.holdFor,
         args: [lock, shared, 200],
@@ -96,7 +98,7 @@ for (const Kind of [Lock, RLock]) {
 
     test(`${name}: an async waiter on the main thread and sync waiters in workers share the lock`, async () => {
       const lock = new Kind();
-      const shared = cells();
+      const shared = sharedInts();
       const ps = [0, 1].map(() =>
         new Process({
           target: targets.lockedIncrements,
@@ -115,7 +117,7 @@ for (const Kind of [Lock, RLock]) {
 
     test(`${name}.hold() releases at the end of a using block`, async () => {
       const lock = new Kind();
-      const shared = cells();
+      const shared = sharedInts();
       {
         using _ = lock.hold();
         await runAll(1, {
@@ -188,7 +190,7 @@ describe("RLock ownership", () => {
   test("RLock.release() from another worker throws RangeError", async () => {
     const lock = new RLock();
     lock.acquire();
-    const shared = cells();
+    const shared = sharedInts();
     await runAll(1, { target: targets.releaseForeign, args: [lock, shared] });
     assert.equal(shared[0], 1);
     lock.release();
@@ -197,7 +199,7 @@ describe("RLock ownership", () => {
   test("Lock.release() from another worker frees the lock, as in Python", async () => {
     const lock = new Lock();
     lock.acquire();
-    const shared = cells();
+    const shared = sharedInts();
     await runAll(1, { target: targets.releaseForeign, args: [lock, shared] });
     assert.equal(shared[0], 0);
     assert.equal(lock.acquire({ blocking: false }), true);

@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { BoundedSemaphore, Process, Semaphore } from "../mod.ts";
-import { fixture, runProcesses } from "./_helpers.ts";
+import { fixture, runProcesses, sharedInts } from "./_helpers.ts";
 
 const module = fixture("sync_targets");
 const targets = await import(
   module.href
 ) as typeof import("./fixtures/sync_targets.ts");
-
-function cells(n = 2): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * n));
-}
 
 describe("Semaphore", () => {
   test("Semaphore.acquire() takes units until none is left", () => {
@@ -28,7 +24,7 @@ describe("Semaphore", () => {
 
   test("Semaphore(1) stress: 4 workers × 100,000 guarded increments lose nothing", async () => {
     const sem = new Semaphore(1);
-    const shared = cells();
+    const shared = sharedInts();
     await runProcesses(4, () =>
       new Process({
         target: targets.lockedIncrements,
