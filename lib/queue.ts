@@ -143,7 +143,7 @@ export class Queue<T = unknown> {
   put(item: T, options?: QueueOptions): void {
     const what = this.#check("put item on");
     const until = options === undefined ? Infinity : deadline(what, options);
-    const refused = block(this.#ring.putSteps(pack(what, item), until));
+    const refused = this.#ring.put(pack(what, item), until);
     if (refused !== null) this.#full(what);
   }
 
@@ -161,9 +161,7 @@ export class Queue<T = unknown> {
   async putAsync(item: T, options?: QueueAsyncOptions): Promise<void> {
     const what = this.#check("put item on");
     const until = asyncDeadline(what, options);
-    const refused = await blockAsync(
-      this.#ring.putSteps(pack(what, item), until),
-    );
+    const refused = await this.#ring.putAsync(pack(what, item), until);
     if (refused !== null) this.#full(what);
   }
 
@@ -180,7 +178,7 @@ export class Queue<T = unknown> {
    */
   putNowait(item: T): void {
     const what = this.#check("put item on");
-    if (block(this.#ring.putSteps(pack(what, item), NOW)) !== null) {
+    if (this.#ring.put(pack(what, item), NOW) !== null) {
       this.#full(what);
     }
   }
@@ -203,7 +201,7 @@ export class Queue<T = unknown> {
   get(options?: QueueOptions): T {
     const what = this.#check("get item from");
     const until = options === undefined ? Infinity : deadline(what, options);
-    return this.#item(what, block(this.#ring.getSteps(until)));
+    return this.#item(what, this.#ring.get(until));
   }
 
   /**
@@ -218,7 +216,7 @@ export class Queue<T = unknown> {
   async getAsync(options?: QueueAsyncOptions): Promise<T> {
     const what = this.#check("get item from");
     const until = asyncDeadline(what, options);
-    return this.#item(what, await blockAsync(this.#ring.getSteps(until)));
+    return this.#item(what, await this.#ring.getAsync(until));
   }
 
   /**
@@ -230,7 +228,7 @@ export class Queue<T = unknown> {
    */
   getNowait(): T {
     const what = this.#check("get item from");
-    return this.#item(what, block(this.#ring.getSteps(NOW)));
+    return this.#item(what, this.#ring.get(NOW));
   }
 
   #item(what: string, got: Uint8Array | string): T {
