@@ -90,11 +90,6 @@ export class Ring {
     return this.#cells[LIMIT];
   }
 
-  /** Which ends are gone: WRITER_GONE and READER_GONE bits. */
-  get closed(): number {
-    return Atomics.load(this.#cells, CLOSED);
-  }
-
   /** Marks an end as gone and wakes every waiter so it can notice. */
   close(end: number): void {
     Atomics.or(this.#cells, CLOSED, end);
