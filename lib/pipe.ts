@@ -120,7 +120,8 @@ export class Connection {
    * Sends a structured-cloneable value to the other end.
    *
    * @param value What to send.
-   * @throws {TypeError} If `value` is not structured-cloneable.
+   * @throws {TypeError} If `value` is not structured-cloneable or holds a
+   * shared object (Lock, Queue, …: pass those as Process arguments).
    * @throws {ProcessError} If this end is closed or read-only, or the other
    * end is closed.
    */

@@ -135,7 +135,8 @@ export class Queue<T = unknown> {
    * @param item Any structured-cloneable value.
    * @param options `block: false` or `timeout` (ms) bound the wait.
    * @throws {Full} If the queue stayed full until the timeout.
-   * @throws {TypeError} If `item` is not structured-cloneable, or an option
+   * @throws {TypeError} If `item` is not structured-cloneable or holds a
+   * shared object (pass those as Process arguments), or an option
    * is unknown or of the wrong type.
    * @throws {RangeError} If `timeout` is negative.
    * @throws {ProcessError} If this queue was closed.
@@ -154,7 +155,8 @@ export class Queue<T = unknown> {
    * @param options `timeout` (ms) bounds the wait.
    * @returns A promise that resolves once the item is in the queue.
    * @throws {Full} If the queue stayed full until the timeout.
-   * @throws {TypeError} If `item` is not structured-cloneable.
+   * @throws {TypeError} If `item` is not structured-cloneable or holds a
+   * shared object (Lock, Queue, …: pass those as Process arguments).
    * @throws {RangeError} If `timeout` is negative.
    * @throws {ProcessError} If this queue was closed.
    */
@@ -173,7 +175,8 @@ export class Queue<T = unknown> {
    *
    * @param item Any structured-cloneable value.
    * @throws {Full} If there is no room now.
-   * @throws {TypeError} If `item` is not structured-cloneable.
+   * @throws {TypeError} If `item` is not structured-cloneable or holds a
+   * shared object (Lock, Queue, …: pass those as Process arguments).
    * @throws {ProcessError} If this queue was closed.
    */
   putNowait(item: T): void {
