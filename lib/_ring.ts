@@ -9,7 +9,14 @@
 // progress rings the bell only if someone counted in. The counters are read
 // after the progress is published, so a waiter either sees the progress or
 // is woken by the ring.
-import { lockSteps, type Steps, tryLock, unlock } from "./_futex.ts";
+import {
+  block,
+  blockAsync,
+  lockSteps,
+  type Steps,
+  tryLock,
+  unlock,
+} from "./_futex.ts";
 
 const PUT_LOCK = 0;
 const GET_LOCK = 1;
@@ -83,11 +90,6 @@ export class Ring {
     return this.#cells[LIMIT];
   }
 
-  /** Which ends are gone: WRITER_GONE and READER_GONE bits. */
-  get closed(): number {
-    return Atomics.load(this.#cells, CLOSED);
-  }
-
   /** Marks an end as gone and wakes every waiter so it can notice. */
   close(end: number): void {
     Atomics.or(this.#cells, CLOSED, end);
@@ -128,10 +130,98 @@ export class Ring {
   }
 
   /**
-   * Writes one message. `deadline` bounds the wait for the put mutex, a free
-   * slot and room to begin; once begun, the message is written whole.
+   * Writes one message, blocking this thread. `deadline` bounds the wait for
+   * the put mutex, a free slot and room to begin; once begun, the message is
+   * written whole. Returns `null` once written.
    */
-  *putSteps(bytes: Uint8Array, deadline: number): Steps<Refused | null> {
+  put(bytes: Uint8Array, deadline: number): Refused | null {
+    return this.#tryPut(bytes) ? null : block(this.#putSteps(bytes, deadline));
+  }
+
+  /** Like {@linkcode Ring.put}, without blocking the event loop. */
+  putAsync(bytes: Uint8Array, deadline: number): Promise<Refused | null> {
+    return this.#tryPut(bytes)
+      ? Promise.resolve(null)
+      : blockAsync(this.#putSteps(bytes, deadline));
+  }
+
+  /** Reads one message, blocking this thread; see {@linkcode Ring.put}. */
+  get(deadline: number): Uint8Array | Refused {
+    return this.#tryGet() ?? block(this.#getSteps(deadline));
+  }
+
+  /** Like {@linkcode Ring.get}, without blocking the event loop. */
+  getAsync(deadline: number): Promise<Uint8Array | Refused> {
+    const message = this.#tryGet();
+    return message !== null
+      ? Promise.resolve(message)
+      : blockAsync(this.#getSteps(deadline));
+  }
+
+  /** The common case without a generator: the whole message fits now. */
+  #tryPut(bytes: Uint8Array): boolean {
+    const cells = this.#cells;
+    const total = LENGTH_BYTES + bytes.length;
+    if (!tryLock(cells, PUT_LOCK)) return false;
+    const fits = (Atomics.load(cells, CLOSED) & READER_GONE) === 0 &&
+      Atomics.load(cells, ITEMS) < cells[LIMIT] &&
+      this.#data.length - this.#used() >= total;
+    if (fits) {
+      this.#begin(bytes);
+      this.#write(bytes, 0, total);
+    }
+    unlock(cells, PUT_LOCK);
+    return fits;
+  }
+
+  /** The common case without a generator: a whole message is there now. */
+  #tryGet(): Uint8Array | null {
+    const cells = this.#cells;
+    if (this.#used() < LENGTH_BYTES || !tryLock(cells, GET_LOCK)) return null;
+    let message = null;
+    const used = this.#used();
+    if (used >= LENGTH_BYTES) {
+      const at = Atomics.load(cells, READ);
+      const length = this.#lengthAt(at);
+      if (used >= LENGTH_BYTES + length) {
+        message = new Uint8Array(length);
+        this.#copyOut(message, at + LENGTH_BYTES);
+        this.#consume(LENGTH_BYTES + length, true);
+      }
+    }
+    unlock(cells, GET_LOCK);
+    return message;
+  }
+
+  #begin(bytes: Uint8Array): void {
+    Atomics.add(this.#cells, ITEMS, 1);
+    Atomics.add(this.#cells, TASKS, 1);
+    this.#prefixView.setUint32(0, bytes.length, true);
+  }
+
+  /** Writes bytes [done, done + n) of the message and publishes them. */
+  #write(bytes: Uint8Array, done: number, n: number): number {
+    const cells = this.#cells;
+    this.#copyIn(bytes, done, n);
+    Atomics.add(cells, WRITTEN, n);
+    if (Atomics.load(cells, DATA_WAITERS) > 0) this.#ring(DATA_BELL);
+    return done + n;
+  }
+
+  /** Frees `n` bytes read, and a slot once a message is `finished`. */
+  #consume(n: number, finished: boolean): void {
+    const cells = this.#cells;
+    if (finished) Atomics.sub(cells, ITEMS, 1);
+    Atomics.add(cells, READ, n);
+    if (Atomics.load(cells, SPACE_WAITERS) > 0) this.#ring(SPACE_BELL);
+  }
+
+  #lengthAt(at: number): number {
+    this.#copyOut(this.#prefix, at);
+    return this.#prefixView.getUint32(0, true);
+  }
+
+  *#putSteps(bytes: Uint8Array, deadline: number): Steps<Refused | null> {
     const cells = this.#cells;
     if (
       !tryLock(cells, PUT_LOCK) &&
@@ -154,19 +244,14 @@ export class Ring {
         }
       }
       if ((Atomics.load(cells, CLOSED) & READER_GONE) !== 0) return "closed";
-      Atomics.add(cells, ITEMS, 1);
-      Atomics.add(cells, TASKS, 1);
-      this.#prefixView.setUint32(0, bytes.length, true);
+      this.#begin(bytes);
       const hasRoom = (): boolean =>
         this.#used() < this.#data.length ||
         (Atomics.load(cells, CLOSED) & READER_GONE) !== 0;
       let done = 0;
       while (true) {
         const n = Math.min(this.#data.length - this.#used(), total - done);
-        this.#copyIn(bytes, done, n);
-        done += n;
-        Atomics.add(cells, WRITTEN, n);
-        if (Atomics.load(cells, DATA_WAITERS) > 0) this.#ring(DATA_BELL);
+        done = this.#write(bytes, done, n);
         if (done === total) return null;
         yield* this.#until(SPACE_WAITERS, SPACE_BELL, hasRoom, Infinity);
         if ((Atomics.load(cells, CLOSED) & READER_GONE) !== 0) return "closed";
@@ -176,11 +261,7 @@ export class Ring {
     }
   }
 
-  /**
-   * Reads one message. `deadline` bounds the wait for the get mutex and the
-   * start of a message; once begun, the message is read whole.
-   */
-  *getSteps(deadline: number): Steps<Uint8Array | Refused> {
+  *#getSteps(deadline: number): Steps<Uint8Array | Refused> {
     const cells = this.#cells;
     if (
       !tryLock(cells, GET_LOCK) &&
@@ -201,8 +282,7 @@ export class Ring {
         if (this.#used() < LENGTH_BYTES) return "closed";
       }
       let at = Atomics.load(cells, READ);
-      this.#copyOut(this.#prefix, at);
-      const message = new Uint8Array(this.#prefixView.getUint32(0, true));
+      const message = new Uint8Array(this.#lengthAt(at));
       at += LENGTH_BYTES;
       let unpublished = LENGTH_BYTES;
       let done = 0;
@@ -211,10 +291,8 @@ export class Ring {
         this.#copyOut(message.subarray(done, done + n), at);
         at += n;
         done += n;
-        if (done === message.length) Atomics.sub(cells, ITEMS, 1);
-        Atomics.add(cells, READ, unpublished + n);
+        this.#consume(unpublished + n, done === message.length);
         unpublished = 0;
-        if (Atomics.load(cells, SPACE_WAITERS) > 0) this.#ring(SPACE_BELL);
         if (done === message.length) return message;
         yield* this.#until(DATA_WAITERS, DATA_BELL, hasData, Infinity);
         if (this.#used() === 0) return "closed";
@@ -260,19 +338,22 @@ export class Ring {
 
   /** Copies bytes [from, from + n) of the message (prefix + body) in. */
   #copyIn(body: Uint8Array, from: number, n: number): void {
+    const data = this.#data;
     let at = Atomics.load(this.#cells, WRITTEN);
-    while (n > 0) {
-      const part = from < LENGTH_BYTES
-        ? this.#prefix.subarray(from, Math.min(LENGTH_BYTES, from + n))
-        : body.subarray(from - LENGTH_BYTES, from - LENGTH_BYTES + n);
-      const start = at & this.#mask;
-      const first = Math.min(part.length, this.#data.length - start);
-      this.#data.set(part.subarray(0, first), start);
-      if (first < part.length) this.#data.set(part.subarray(first), 0);
-      at += part.length;
-      from += part.length;
-      n -= part.length;
+    for (; from < LENGTH_BYTES && n > 0; from++, n--) {
+      data[at++ & this.#mask] = this.#prefix[from];
     }
+    if (n === 0) return;
+    const offset = from - LENGTH_BYTES;
+    const start = at & this.#mask;
+    const first = Math.min(n, data.length - start);
+    data.set(
+      offset === 0 && first === body.length
+        ? body
+        : body.subarray(offset, offset + first),
+      start,
+    );
+    if (first < n) data.set(body.subarray(offset + first, offset + n), 0);
   }
 
   /** Fills `out` from the ring, starting at byte counter `at`. */

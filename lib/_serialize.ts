@@ -5,6 +5,7 @@
 // dense arrays and plain objects of those) take that path. The first byte
 // says which.
 import { runtime } from "./_runtime/mod.ts";
+import { reduce } from "./_codec.ts";
 import { describe } from "./_validate.ts";
 
 const V8 = 0;
@@ -50,19 +51,27 @@ function jsonExact(value: unknown, depth: number): boolean {
   return true;
 }
 
-/** The first value inside `value` that cannot be cloned, for messages. */
-function uncloneable(value: unknown, depth = 0): unknown {
+/**
+ * The first value inside `value` that must not travel as an item: a function
+ * or symbol (not cloneable), or a shareable object (its shared memory would
+ * not come along: it would arrive as an empty object).
+ */
+function refused(value: unknown, depth = 0): unknown {
   if (typeof value === "function" || typeof value === "symbol") return value;
-  if (typeof value !== "object" || value === null || depth > MAX_DEPTH) {
+  if (
+    typeof value !== "object" || value === null || depth > MAX_DEPTH ||
+    ArrayBuffer.isView(value)
+  ) {
     return undefined;
   }
+  if (reduce in value) return value;
   const items = value instanceof Map
     ? [...value.keys(), ...value.values()]
     : value instanceof Set
     ? [...value]
     : Object.values(value);
   for (const item of items) {
-    const found = uncloneable(item, depth + 1);
+    const found = refused(item, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -71,7 +80,8 @@ function uncloneable(value: unknown, depth = 0): unknown {
 /**
  * Serializes `item` for a queue or pipe.
  *
- * @throws {TypeError} "Cannot <what>: …" if `item` is not structured-cloneable.
+ * @throws {TypeError} "Cannot <what>: …" if `item` is not structured-cloneable
+ * or holds a shareable object.
  */
 export function pack(what: string, item: unknown): Uint8Array {
   if (jsonExact(item, 0)) {
@@ -81,14 +91,21 @@ export function pack(what: string, item: unknown): Uint8Array {
     const { written } = encoder.encodeInto(text, bytes.subarray(1));
     return bytes.subarray(0, 1 + written);
   }
+  const culprit = refused(item);
+  if (typeof culprit === "object" && culprit !== null) {
+    throw new TypeError(
+      `Cannot ${what}: shared objects travel as Process arguments, not inside items, received ${
+        describe(culprit)
+      }`,
+    );
+  }
   let body: Uint8Array;
   try {
     body = runtime.serialize(item);
   } catch (error) {
-    const culprit = uncloneable(item) ?? item;
     throw new TypeError(
       `Cannot ${what}: it is not structured-cloneable, received ${
-        describe(culprit)
+        describe(culprit ?? item)
       }`,
       { cause: error },
     );

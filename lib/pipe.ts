@@ -96,7 +96,7 @@ export class Connection {
 
   #send(what: string, bytes: Uint8Array): void {
     const ring = this.#ring(what, this.#writer, "read-only");
-    if (block(ring.putSteps(bytes, Infinity)) !== null) {
+    if (ring.put(bytes, Infinity) !== null) {
       throw new ProcessError(
         `Cannot ${what} Connection: the other end is closed`,
       );
@@ -120,7 +120,8 @@ export class Connection {
    * Sends a structured-cloneable value to the other end.
    *
    * @param value What to send.
-   * @throws {TypeError} If `value` is not structured-cloneable.
+   * @throws {TypeError} If `value` is not structured-cloneable or holds a
+   * shared object (Lock, Queue, …: pass those as Process arguments).
    * @throws {ProcessError} If this end is closed or read-only, or the other
    * end is closed.
    */
@@ -139,7 +140,7 @@ export class Connection {
   recv(): unknown {
     const what = "receive on";
     return unpack(
-      this.#received(what, block(this.#reading(what).getSteps(Infinity))),
+      this.#received(what, this.#reading(what).get(Infinity)),
     );
   }
 
@@ -154,7 +155,7 @@ export class Connection {
     const what = "receive on";
     const ring = this.#reading(what);
     return unpack(
-      this.#received(what, await blockAsync(ring.getSteps(Infinity))),
+      this.#received(what, await ring.getAsync(Infinity)),
     );
   }
 
@@ -211,7 +212,7 @@ export class Connection {
     const what = "receive bytes on";
     return this.#received(
       what,
-      block(this.#reading(what).getSteps(Infinity)),
+      this.#reading(what).get(Infinity),
     );
   }
 
@@ -225,7 +226,7 @@ export class Connection {
   async recvBytesAsync(): Promise<Uint8Array> {
     const what = "receive bytes on";
     const ring = this.#reading(what);
-    return this.#received(what, await blockAsync(ring.getSteps(Infinity)));
+    return this.#received(what, await ring.getAsync(Infinity));
   }
 
   #pollSteps(timeoutMs: number | null | undefined): Steps<boolean> {

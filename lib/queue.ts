@@ -71,7 +71,9 @@ function kindOf(queue: Queue): string {
  * memory stream through it while a consumer reads.
  *
  * `put()` and `get()` block their thread, which is right in worker code; on
- * the main thread use `putAsync()` and `getAsync()`.
+ * the main thread use `putAsync()` and `getAsync()`. (A blocking `put()` of
+ * an item larger than 64 KiB on the only thread that reads the queue would
+ * wait forever for a reader.)
  *
  * @example Usage
  * ```ts
@@ -133,7 +135,8 @@ export class Queue<T = unknown> {
    * @param item Any structured-cloneable value.
    * @param options `block: false` or `timeout` (ms) bound the wait.
    * @throws {Full} If the queue stayed full until the timeout.
-   * @throws {TypeError} If `item` is not structured-cloneable, or an option
+   * @throws {TypeError} If `item` is not structured-cloneable or holds a
+   * shared object (pass those as Process arguments), or an option
    * is unknown or of the wrong type.
    * @throws {RangeError} If `timeout` is negative.
    * @throws {ProcessError} If this queue was closed.
@@ -141,7 +144,7 @@ export class Queue<T = unknown> {
   put(item: T, options?: QueueOptions): void {
     const what = this.#check("put item on");
     const until = options === undefined ? Infinity : deadline(what, options);
-    const refused = block(this.#ring.putSteps(pack(what, item), until));
+    const refused = this.#ring.put(pack(what, item), until);
     if (refused !== null) this.#full(what);
   }
 
@@ -152,30 +155,33 @@ export class Queue<T = unknown> {
    * @param options `timeout` (ms) bounds the wait.
    * @returns A promise that resolves once the item is in the queue.
    * @throws {Full} If the queue stayed full until the timeout.
-   * @throws {TypeError} If `item` is not structured-cloneable.
+   * @throws {TypeError} If `item` is not structured-cloneable or holds a
+   * shared object (Lock, Queue, …: pass those as Process arguments).
    * @throws {RangeError} If `timeout` is negative.
    * @throws {ProcessError} If this queue was closed.
    */
   async putAsync(item: T, options?: QueueAsyncOptions): Promise<void> {
     const what = this.#check("put item on");
     const until = asyncDeadline(what, options);
-    const refused = await blockAsync(
-      this.#ring.putSteps(pack(what, item), until),
-    );
+    const refused = await this.#ring.putAsync(pack(what, item), until);
     if (refused !== null) this.#full(what);
   }
 
   /**
    * Puts `item` if there is room now, like `put(item, { block: false })`.
+   * Room means fewer than `maxsize` items, no other put under way, and shared
+   * memory free for the item (or, for an item larger than the queue's
+   * memory, an empty queue to stream it through).
    *
    * @param item Any structured-cloneable value.
-   * @throws {Full} If the queue is full.
-   * @throws {TypeError} If `item` is not structured-cloneable.
+   * @throws {Full} If there is no room now.
+   * @throws {TypeError} If `item` is not structured-cloneable or holds a
+   * shared object (Lock, Queue, …: pass those as Process arguments).
    * @throws {ProcessError} If this queue was closed.
    */
   putNowait(item: T): void {
     const what = this.#check("put item on");
-    if (block(this.#ring.putSteps(pack(what, item), NOW)) !== null) {
+    if (this.#ring.put(pack(what, item), NOW) !== null) {
       this.#full(what);
     }
   }
@@ -198,7 +204,7 @@ export class Queue<T = unknown> {
   get(options?: QueueOptions): T {
     const what = this.#check("get item from");
     const until = options === undefined ? Infinity : deadline(what, options);
-    return this.#item(what, block(this.#ring.getSteps(until)));
+    return this.#item(what, this.#ring.get(until));
   }
 
   /**
@@ -213,7 +219,7 @@ export class Queue<T = unknown> {
   async getAsync(options?: QueueAsyncOptions): Promise<T> {
     const what = this.#check("get item from");
     const until = asyncDeadline(what, options);
-    return this.#item(what, await blockAsync(this.#ring.getSteps(until)));
+    return this.#item(what, await this.#ring.getAsync(until));
   }
 
   /**
@@ -225,7 +231,7 @@ export class Queue<T = unknown> {
    */
   getNowait(): T {
     const what = this.#check("get item from");
-    return this.#item(what, block(this.#ring.getSteps(NOW)));
+    return this.#item(what, this.#ring.get(NOW));
   }
 
   #item(what: string, got: Uint8Array | string): T {

@@ -4,6 +4,7 @@ import {
   Empty,
   Full,
   JoinableQueue,
+  Lock,
   Process,
   ProcessError,
   Queue,
@@ -236,6 +237,11 @@ describe("Queue bad input", () => {
       name: "TypeError",
       message:
         "Cannot put item on Queue: it is not structured-cloneable, received Symbol(s)",
+    });
+    assert.throws(() => queue.put({ lock: new Lock() }), {
+      name: "TypeError",
+      message:
+        "Cannot put item on Queue: shared objects travel as Process arguments, not inside items, received an object (Lock)",
     });
     assert.equal(queue.qsize(), 0);
     queue.put("still works");
