@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { bench, group, run } from "mitata";
 import { Manager, Process, SyncManager } from "../mod.ts";
 import { runtime } from "../lib/_runtime/mod.ts";
+import { emitJson } from "./_json.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const BATCH = 100;
@@ -86,20 +87,23 @@ server.kill();
 
 // Python last, so that it does not share the CPU with the runs above.
 let python = NaN;
+let pythonChild = NaN;
 try {
   const out = execFileSync("python3", [here("./python_manager.py")], {
     encoding: "utf8",
   });
   console.log(`\n${out.trim()}`);
   python = Number(/main thread: ([\d.]+)/.exec(out)?.[1]);
+  pythonChild = Number(/child process: ([\d.]+)/.exec(out)?.[1]);
 } catch {
   console.log("\npython3 not available: no Python comparison");
 }
 console.log(
   `\n${runtime.name}: µs per append, median (× faster than Python's main thread)`,
 );
+const usPerCall: Record<string, number> = {};
 for (const { alias, runs } of benchmarks) {
-  const perCall = runs[0].stats!.p50 / 1000 /
+  const perCall = usPerCall[alias] = runs[0].stats!.p50 / 1000 /
     (alias.includes(`${BATCH}`) ? BATCH : 1);
   console.log(
     `  ${alias.padEnd(42)} ${perCall.toFixed(1).padStart(7)} µs  (${
@@ -107,3 +111,4 @@ for (const { alias, runs } of benchmarks) {
     }×)`,
   );
 }
+emitJson({ usPerCall, python: { main: python, child: pythonChild } });

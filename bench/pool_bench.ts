@@ -5,11 +5,12 @@
 // Run: npx deno run -A bench/pool_bench.ts · node_modules/.bin/bun bench/pool_bench.ts
 // Node: deno task build:npm && node_modules/.bin/tsc -p scripts/tsconfig.bench.json
 //       && cp bench/_peer_worker.mjs npm/bench/ && node npm/bench/pool_bench.js
-import { measure } from "mitata";
+import { barplot, bench, measure, run } from "mitata";
 import { Piscina } from "piscina";
 import { Tinypool } from "tinypool";
 import { cpuCount, Pool } from "../mod.ts";
 import { runtime } from "../lib/_runtime/mod.ts";
+import { emitJson } from "./_json.ts";
 
 const PEER_WORKER = new URL("./_peer_worker.mjs", import.meta.url).href;
 const TINY = 100_000;
@@ -74,16 +75,25 @@ async function peerOrNull(
   return null;
 }
 
-// --- CPU-bound speedup by pool size
+// --- CPU-bound speedup by pool size (charted)
+const SIZES = [1, 2, 4, 8];
+barplot(() => {
+  bench(
+    `cpu: ${CPU_TASKS} × 10 ms tasks, Pool($size)`,
+    async function* (state: { get(name: "size"): number }) {
+      const size = state.get("size");
+      const pool = new Pool(size);
+      await pool.map(cpuTask, Array(size * 2).fill(1), { chunksize: 1 });
+      yield () =>
+        pool.map(cpuTask, Array(CPU_TASKS).fill(CPU_N), { chunksize: 1 });
+      await pool.terminate();
+    },
+  ).args("size", SIZES);
+});
 const cpuMs: Record<number, number> = {};
-for (const size of [1, 2, 4, 8]) {
-  const pool = new Pool(size);
-  await pool.map(cpuTask, Array(size * 2).fill(1), { chunksize: 1 });
-  cpuMs[size] = await time(
-    `cpu: ${CPU_TASKS} × 10 ms tasks, Pool(${size})`,
-    () => pool.map(cpuTask, Array(CPU_TASKS).fill(CPU_N), { chunksize: 1 }),
-  );
-  await pool.terminate();
+for (const [i, { name, stats }] of (await run()).benchmarks[0].runs.entries()) {
+  cpuMs[SIZES[i]] = stats!.p50 / 1e6;
+  rows.push({ name, ms: cpuMs[SIZES[i]] });
 }
 
 // --- dispatch of tiny tasks
@@ -197,3 +207,18 @@ start+1 task+terminate, piscina / Pool:         ${
 start+1 task+terminate, tinypool / Pool:        ${
   ratio(tinypool.start, startOurs)
 }×`);
+emitJson({
+  workers: WORKERS,
+  cpuMs,
+  ms: {
+    pool: {
+      chunksize1: ours,
+      applyLoop: oursApply,
+      defaultChunksize: oursDefault,
+      sequential: oursSequential,
+      start: startOurs,
+    },
+    piscina,
+    tinypool,
+  },
+});

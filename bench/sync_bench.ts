@@ -4,9 +4,10 @@
 //   deno run -A bench/sync_bench.ts
 //   bun bench/sync_bench.ts
 //   deno task build:npm && node npm/bench/sync_bench.js
-import { bench, group, run } from "mitata";
+import { barplot, bench, group, run } from "mitata";
 import { Lock, Process, RLock, Semaphore, Value } from "../mod.ts";
 import * as workers from "./_sync_workers.ts";
+import { emitJson } from "./_json.ts";
 
 const { DONE, GEN, KIND, KINDS, OPS, READY, STOP, WORKERS } = workers;
 const MAX_WORKERS = 4;
@@ -23,16 +24,18 @@ const shared: workers.Shared = { mutex, counter, lock, rlock, sem, value };
 
 const UNCONTENDED_OPS = 1_000;
 
-group(
-  `uncontended: ${UNCONTENDED_OPS} × (acquire, increment, release) on the main thread`,
-  () => {
-    for (let kind = 0; kind < KINDS.length; kind++) {
-      bench(KINDS[kind], () => {
-        value.store(0); // `value.value += 1` must stay in range
-        workers.batch(kind, UNCONTENDED_OPS, shared);
-      });
-    }
-  },
+barplot(() =>
+  group(
+    `uncontended: ${UNCONTENDED_OPS} × (acquire, increment, release) on the main thread`,
+    () => {
+      for (let kind = 0; kind < KINDS.length; kind++) {
+        bench(KINDS[kind], () => {
+          value.store(0); // `value.value += 1` must stay in range
+          workers.batch(kind, UNCONTENDED_OPS, shared);
+        });
+      }
+    },
+  )
 );
 
 const control = new Int32Array(new SharedArrayBuffer(4 * 6));
@@ -71,11 +74,13 @@ function contend(kind: number, count: number): void {
 }
 
 for (const count of [1, 2, 4]) {
-  group(`${count} worker(s) × ${OPS_PER_WORKER} increments`, () => {
-    for (let kind = 0; kind < KINDS.length; kind++) {
-      bench(KINDS[kind], () => contend(kind, count));
-    }
-  });
+  barplot(() =>
+    group(`${count} worker(s) × ${OPS_PER_WORKER} increments`, () => {
+      for (let kind = 0; kind < KINDS.length; kind++) {
+        bench(KINDS[kind], () => contend(kind, count));
+      }
+    })
+  );
 }
 
 const { benchmarks } = await run();
@@ -87,10 +92,12 @@ await Promise.all(processes.map((p) => p.join()));
 
 // Ratios to the inline reference, group by group (benchmarks come in order).
 console.log("\nratio to the inline futex mutex (1.00 = same speed):");
+const json: Record<string, { referenceNsPerOp: number; ratio: object }> = {};
 for (let i = 0; i < benchmarks.length; i += KINDS.length) {
   const avg = (j: number) => benchmarks[i + j].runs[0].stats!.avg;
+  const ratios = KINDS.slice(1).map((_, j) => avg(j + 1) / avg(0));
   const row = KINDS.slice(1).map((name, j) =>
-    `${name} ${(avg(j + 1) / avg(0)).toFixed(2)}`
+    `${name} ${ratios[j].toFixed(2)}`
   );
   const label = i === 0 ? "uncontended" : `${[1, 2, 4][i / KINDS.length - 1]}w`;
   const perOp = avg(0) / (i === 0 ? UNCONTENDED_OPS : OPS_PER_WORKER);
@@ -99,4 +106,9 @@ for (let i = 0; i < benchmarks.length; i += KINDS.length) {
       row.join(" | ")
     }`,
   );
+  json[label] = {
+    referenceNsPerOp: perOp,
+    ratio: Object.fromEntries(KINDS.slice(1).map((k, j) => [k, ratios[j]])),
+  };
 }
+emitJson({ contention: json });

@@ -1,0 +1,102 @@
+// Runs every bench/*_bench.ts on Deno and Bun, and on Node from the npm
+// build when the bench's header says how (`node npm/bench/<name>.js`),
+// printing mitata's output and charts, then each runtime's wall time.
+// Usage: deno task bench [--runtime deno,bun,node] [--json out.json] [names...]
+// --json collects the numbers each bench writes to $BENCH_JSON into one file.
+import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+const { values, positionals } = parseArgs({
+  options: {
+    runtime: { type: "string", default: "deno,bun,node" },
+    json: { type: "string" },
+  },
+  allowPositionals: true,
+});
+const root = new URL("..", import.meta.url).pathname;
+Deno.chdir(root);
+
+const names = readdirSync("bench")
+  .filter((f) => f.endsWith("_bench.ts"))
+  .map((f) => f.slice(0, -".ts".length))
+  .filter((name) => positionals.length === 0 || positionals.includes(name))
+  .sort();
+const bin = (name: string) =>
+  existsSync(`node_modules/.bin/${name}`) ? `node_modules/.bin/${name}` : name;
+
+/** The command that runs bench `name` on `runtime`, or null if it cannot. */
+function command(runtime: string, name: string): string[] | null {
+  const file = `bench/${name}.ts`;
+  if (runtime === "deno") return [Deno.execPath(), "run", "-A", file];
+  if (runtime === "bun") return [bin("bun"), file];
+  const header = readFileSync(file, "utf8");
+  return header.includes(`npm/bench/${name}.js`)
+    ? ["node", `npm/bench/${name}.js`]
+    : null;
+}
+
+/** Runs a command with inherited output; returns whether it succeeded. */
+async function spawn(argv: string[], env: Record<string, string> = {}) {
+  console.log(`\n$ ${argv.join(" ")}`);
+  const { success } = await new Deno.Command(argv[0], {
+    args: argv.slice(1),
+    env,
+    stdin: "null",
+  }).output();
+  return success;
+}
+
+/** The npm build the Node runs use, with the peers' worker file. */
+async function buildForNode(): Promise<boolean> {
+  const ok = await spawn([
+    Deno.execPath(),
+    "run",
+    "-A",
+    "scripts/build_npm.ts",
+  ]);
+  if (ok) copyFileSync("bench/_peer_worker.mjs", "npm/bench/_peer_worker.mjs");
+  return ok;
+}
+
+const results: Record<string, Record<string, unknown>> = {};
+const seconds: Record<string, number> = {};
+const failed: string[] = [];
+const jsonFile = await Deno.makeTempFile({ suffix: ".json" });
+for (const runtime of values.runtime.split(",")) {
+  const started = performance.now();
+  results[runtime] = {};
+  if (runtime === "node" && !(await buildForNode())) {
+    failed.push("node: npm build");
+    continue;
+  }
+  for (const name of names) {
+    const argv = command(runtime, name);
+    if (argv === null) {
+      console.log(`\n${name}: no Node build of this bench, skipped on node`);
+      continue;
+    }
+    await Deno.writeTextFile(jsonFile, "");
+    if (!(await spawn(argv, { BENCH_JSON: jsonFile }))) {
+      failed.push(`${runtime}: ${name}`);
+    }
+    const json = await Deno.readTextFile(jsonFile);
+    if (json !== "") results[runtime][name] = JSON.parse(json);
+  }
+  seconds[runtime] = (performance.now() - started) / 1000;
+}
+await Deno.remove(jsonFile);
+
+console.log("\nwall time per runtime:");
+for (const [runtime, s] of Object.entries(seconds)) {
+  console.log(`  ${runtime.padEnd(5)} ${s.toFixed(0).padStart(4)} s`);
+}
+const total = Object.values(seconds).reduce((a, b) => a + b, 0);
+console.log(`  total ${total.toFixed(0).padStart(4)} s`);
+if (values.json !== undefined) {
+  const run = { date: new Date().toISOString(), seconds, failed, results };
+  await Deno.writeTextFile(values.json, JSON.stringify(run, null, 2) + "\n");
+}
+if (failed.length > 0) {
+  console.error(`\nfailed: ${failed.join(", ")}`);
+  Deno.exit(1);
+}
