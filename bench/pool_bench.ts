@@ -33,14 +33,17 @@ interface Row {
 }
 const rows: Row[] = [];
 
-/** Median ms of `fn` over a few samples (these workloads take 10 ms–3 s). */
+/**
+ * Median ms of `fn` over a few samples (these workloads take 10 ms–16 s;
+ * three samples of the slowest keep `deno task bench` under 10 minutes).
+ */
 async function time(
   name: string,
   fn: () => Promise<unknown>,
   units = 0,
 ): Promise<number> {
   const stats = await measure(fn, {
-    min_samples: 5,
+    min_samples: 3,
     max_samples: 30,
     min_cpu_time: 2e9,
   });

@@ -4,6 +4,7 @@
 // Usage: deno task bench [--runtime deno,bun,node] [--json out.json] [names...]
 // --json collects the numbers each bench writes to $BENCH_JSON into one file.
 import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 
 const { values, positionals } = parseArgs({
@@ -38,12 +39,14 @@ function command(runtime: string, name: string): string[] | null {
 /** Runs a command with inherited output; returns whether it succeeded. */
 async function spawn(argv: string[], env: Record<string, string> = {}) {
   console.log(`\n$ ${argv.join(" ")}`);
-  const { success } = await new Deno.Command(argv[0], {
+  const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
     env,
     stdin: "null",
-  }).output();
-  return success;
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  return (await child.status).success;
 }
 
 /** The npm build the Node runs use, with the peers' worker file. */
@@ -58,6 +61,7 @@ async function buildForNode(): Promise<boolean> {
   return ok;
 }
 
+const load = loadavg()[0];
 const results: Record<string, Record<string, unknown>> = {};
 const seconds: Record<string, number> = {};
 const failed: string[] = [];
@@ -76,9 +80,13 @@ for (const runtime of values.runtime.split(",")) {
       continue;
     }
     await Deno.writeTextFile(jsonFile, "");
-    if (!(await spawn(argv, { BENCH_JSON: jsonFile }))) {
-      failed.push(`${runtime}: ${name}`);
-    }
+    const benchStarted = performance.now();
+    const ok = await spawn(argv, { BENCH_JSON: jsonFile });
+    const s = (performance.now() - benchStarted) / 1000;
+    console.log(
+      `\n${name} on ${runtime}: ${ok ? "done" : "FAILED"} in ${s.toFixed(0)} s`,
+    );
+    if (!ok) failed.push(`${runtime}: ${name}`);
     const json = await Deno.readTextFile(jsonFile);
     if (json !== "") results[runtime][name] = JSON.parse(json);
   }
@@ -93,7 +101,13 @@ for (const [runtime, s] of Object.entries(seconds)) {
 const total = Object.values(seconds).reduce((a, b) => a + b, 0);
 console.log(`  total ${total.toFixed(0).padStart(4)} s`);
 if (values.json !== undefined) {
-  const run = { date: new Date().toISOString(), seconds, failed, results };
+  const run = {
+    date: new Date().toISOString(),
+    load,
+    seconds,
+    failed,
+    results,
+  };
   await Deno.writeTextFile(values.json, JSON.stringify(run, null, 2) + "\n");
 }
 if (failed.length > 0) {
