@@ -34,8 +34,9 @@ interface Row {
 const rows: Row[] = [];
 
 /**
- * Median ms of `fn` over a few samples (these workloads take 10 ms–16 s;
- * three samples of the slowest keep `deno task bench` under 10 minutes).
+ * Median ms of `fn` over a few samples (these workloads take 10 ms–20 s;
+ * a warm-up run and two samples of the slowest keep `deno task bench`
+ * under 10 minutes).
  */
 async function time(
   name: string,
@@ -43,7 +44,7 @@ async function time(
   units = 0,
 ): Promise<number> {
   const stats = await measure(fn, {
-    min_samples: 3,
+    min_samples: 2,
     max_samples: 30,
     min_cpu_time: 2e9,
   });

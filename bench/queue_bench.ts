@@ -10,6 +10,7 @@ import { bench, group, run } from "mitata";
 import { Process, Queue } from "../mod.ts";
 import { runtime } from "../lib/_runtime/mod.ts";
 import * as workers from "./_queue_workers.ts";
+import { emitJson } from "./_json.ts";
 
 const { CHANNEL, DONE, GEN, ITEMS, MODE, PAIRS, QUEUE, STOP } = workers;
 const ITEMS_PER_PRODUCER = 5_000;
@@ -75,14 +76,19 @@ Atomics.notify(control, GEN);
 await Promise.all(processes.map((p) => p.join()));
 
 const perRound = WITH_CHANNEL ? 2 : 1;
+const usPerItem: Record<string, { queue: number; postMessage?: number }> = {};
 for (let pairs = 1; pairs <= 2; pairs++) {
   const [ours, reference] = benchmarks.slice(
     (pairs - 1) * perRound,
     pairs * perRound,
   );
   const avg = (b: typeof ours): number => b.runs[0].stats!.avg;
-  const perItem = (b: typeof ours): string =>
-    `${(avg(b) / ITEMS_PER_PRODUCER / pairs / 1_000).toFixed(2)} µs/item`;
+  const us = (b: typeof ours) => avg(b) / ITEMS_PER_PRODUCER / pairs / 1_000;
+  const perItem = (b: typeof ours) => `${us(b).toFixed(2)} µs/item`;
+  usPerItem[NAMES[pairs - 1]] = {
+    queue: us(ours),
+    postMessage: reference && us(reference),
+  };
   console.log(
     `${NAMES[pairs - 1]}: Queue ${perItem(ours)}` +
       (reference === undefined
@@ -92,3 +98,4 @@ for (let pairs = 1; pairs <= 2; pairs++) {
         }× the time`),
   );
 }
+emitJson({ usPerItem });

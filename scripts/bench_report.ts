@@ -49,7 +49,7 @@ const versions = [
 /** A ratio; "–" when a side is missing (a skipped peer is null). */
 const x = (n: number) => Number.isFinite(n) && n > 0 ? `${n.toFixed(2)}×` : "–";
 const ms = (n: number) => `${n.toFixed(n < 100 ? 1 : 0)} ms`;
-const us = (n: number) => `${n.toFixed(1)} µs`;
+const us = (n?: number) => n === undefined ? "–" : `${n.toFixed(1)} µs`;
 
 /** Each runtime's numbers from bench `name`, as [runtime, numbers]. */
 function each(name: string): [string, Json][] {
@@ -150,7 +150,7 @@ section(
 section(
   "Queue throughput vs postMessage",
   "Small objects between workers; µs per item. Above 1 means the Queue is " +
-    "faster.",
+    "faster. On Deno only the Queue runs (its BroadcastChannel loses messages).",
   ["runtime", "workers", "Queue", "postMessage", "postMessage ÷ Queue"],
   each("queue_bench").flatMap(([runtime, { usPerItem }]) =>
     Object.entries(usPerItem as Record<string, Json>).map((
