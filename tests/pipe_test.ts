@@ -1,21 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Connection, EOFError, Pipe, Process } from "../mod.ts";
-import { fixture } from "./_helpers.ts";
+import { fixture, sharedInts } from "./_helpers.ts";
 
 const module = fixture("queue_targets");
 const targets = await import(
   module.href
 ) as typeof import("./fixtures/queue_targets.ts");
 
-function cells(n = 2): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * n));
-}
-
 describe("Pipe", () => {
   test("Connection.send() and recvAsync() round-trip values through a worker that echoes them", async () => {
     const [here, there] = Pipe();
-    const flags = cells();
+    const flags = sharedInts();
     const p = new Process({
       target: targets.echo,
       args: [there, flags],

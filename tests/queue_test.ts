@@ -10,16 +10,12 @@ import {
   Queue,
   SimpleQueue,
 } from "../mod.ts";
-import { fixture, waitUntil } from "./_helpers.ts";
+import { fixture, sharedInts, waitUntil } from "./_helpers.ts";
 
 const module = fixture("queue_targets");
 const targets = await import(
   module.href
 ) as typeof import("./fixtures/queue_targets.ts");
-
-function cells(n = 4): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * n));
-}
 
 function start<A extends unknown[]>(
   target: (...args: A) => unknown,
@@ -103,7 +99,7 @@ describe("Queue", () => {
 
   test("Queue(8).put() blocks a producer while 8 items wait, and resumes when one is taken", async () => {
     const queue = new Queue<number>(8);
-    const progress = cells();
+    const progress = sharedInts(4);
     const p = start(targets.countedProducer, [queue, progress, 20]);
     await waitUntil(() => Atomics.load(progress, 0) === 9);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -156,7 +152,7 @@ describe("Queue", () => {
   test("SimpleQueue and JoinableQueue arrive in a worker as the same kind of queue", async () => {
     const simple = new SimpleQueue<string>();
     const joinable = new JoinableQueue<string>();
-    const progress = cells();
+    const progress = sharedInts(4);
     const ps = [
       start(targets.putBadThenGood, [simple, progress, "SimpleQueue"]),
       start(targets.calculator, [joinable, simple]),
@@ -173,7 +169,7 @@ describe("Queue", () => {
 describe("JoinableQueue", () => {
   test("JoinableQueue.join() returns only after every taskDone()", async () => {
     const queue = new JoinableQueue<unknown>();
-    const progress = cells();
+    const progress = sharedInts(4);
     const joiner = start(targets.joiner, [queue, progress]);
     for (let i = 0; i < 300; i++) queue.put(i);
     const workers = [0, 1].map(() =>
