@@ -16,27 +16,30 @@
  *
  * @module
  */
-export * from "./lib/array.ts";
-export * from "./lib/barrier.ts";
-export * from "./lib/condition.ts";
+export * from "./lib/sharedctypes/array.ts";
+export * from "./lib/sync/barrier.ts";
+export * from "./lib/sync/condition.ts";
 export * from "./lib/errors.ts";
-export * from "./lib/event.ts";
-export * from "./lib/lock.ts";
+export * from "./lib/sync/event.ts";
+export * from "./lib/sync/lock.ts";
 export * from "./lib/process.ts";
-export { AsyncResult, type AsyncResultCallbacks } from "./lib/async_result.ts";
-export * from "./lib/pool.ts";
-export * from "./lib/pipe.ts";
-export * from "./lib/queue.ts";
-export * from "./lib/semaphore.ts";
+export {
+  AsyncResult,
+  type AsyncResultCallbacks,
+} from "./lib/pool/async_result.ts";
+export * from "./lib/pool/pool.ts";
+export * from "./lib/queues/pipe.ts";
+export * from "./lib/queues/queue.ts";
+export * from "./lib/sync/semaphore.ts";
 export type {
   IntegerTypecode,
   Typecode,
   TypecodeValue,
   TypedArrayOf,
-} from "./lib/typecodes.ts";
-export * from "./lib/value.ts";
-export * from "./lib/manager.ts";
-export * from "./lib/proxy.ts";
-export * from "./lib/sync_manager.ts";
-export * from "./lib/sync_proxy.ts";
-export * from "./lib/value_proxy.ts";
+} from "./lib/sharedctypes/typecodes.ts";
+export * from "./lib/sharedctypes/value.ts";
+export * from "./lib/manager/manager.ts";
+export * from "./lib/manager/proxy.ts";
+export * from "./lib/manager/sync_manager.ts";
+export * from "./lib/manager/sync_proxy.ts";
+export * from "./lib/manager/value_proxy.ts";

@@ -1,12 +1,12 @@
 // The entry point of every worker this library starts.
 import "../mod.ts"; // registers every shareable type with the codec
 import { runtime } from "./_runtime/mod.ts";
-import { decode } from "./_codec.ts";
-import { adoptIdentity } from "./_context.ts";
-import { resolveFunction } from "./_function_ref.ts";
-import { fromParent, serveManager } from "./_manager_worker.ts";
-import type { RunProcess, ToWorker } from "./_protocol.ts";
-import { receiveTasks, startPoolWorker } from "./_pool_worker.ts";
+import { decode } from "./_core/codec.ts";
+import { adoptIdentity } from "./_core/identity.ts";
+import { resolveFunction } from "./_core/function_ref.ts";
+import { fromParent, serveManager } from "./manager/_worker.ts";
+import type { RunProcess, ToWorker } from "./_core/protocol.ts";
+import { receiveTasks, startPoolWorker } from "./pool/_worker.ts";
 
 const parent = runtime.parent;
 if (parent === null) {

@@ -4,11 +4,15 @@
  * @module
  */
 import { runtime, type WorkerHandle } from "./_runtime/mod.ts";
-import { encode } from "./_codec.ts";
-import { identity, nextPid, WORKER_URL } from "./_context.ts";
-import { type FunctionRef, functionRef, moduleUrls } from "./_function_ref.ts";
-import type { RunProcess } from "./_protocol.ts";
-import { checkOptions, checkTimeout, describe } from "./_validate.ts";
+import { encode } from "./_core/codec.ts";
+import { identity, nextPid, WORKER_URL } from "./_core/identity.ts";
+import {
+  type FunctionRef,
+  functionRef,
+  moduleUrls,
+} from "./_core/function_ref.ts";
+import type { RunProcess } from "./_core/protocol.ts";
+import { checkOptions, checkTimeout, describe } from "./_core/validate.ts";
 import { ProcessError } from "./errors.ts";
 
 /** Options of {@linkcode Process}. */

@@ -13,9 +13,8 @@ Deno.chdir(root);
 
 const files = positionals.length > 0
   ? positionals
-  : readdirSync("tests").filter((f) => f.endsWith("_test.ts")).map((f) =>
-    `tests/${f}`
-  );
+  : (readdirSync("tests", { recursive: true }) as string[])
+    .filter((f) => f.endsWith("_test.ts")).sort().map((f) => `tests/${f}`);
 const bin = (name: string) =>
   existsSync(`node_modules/.bin/${name}`) ? `node_modules/.bin/${name}` : name;
 

@@ -4,7 +4,7 @@ import {
   createServer,
   type Socket as NetSocket,
 } from "node:net";
-import type { Listener, Socket, SocketAddress, SocketEvents } from "./mod.ts";
+import type { Listener, Socket, SocketAddress, SocketEvents } from "./types.ts";
 
 function wrap(socket: NetSocket, events: SocketEvents): Socket {
   socket.setNoDelay(true);

@@ -11,7 +11,7 @@ import type {
   RuntimeName,
   WorkerEvents,
   WorkerHandle,
-} from "./mod.ts";
+} from "./types.ts";
 import { connect, listen } from "./_net.ts";
 import { deserialize, serialize } from "./_v8.ts";
 

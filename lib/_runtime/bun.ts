@@ -3,7 +3,12 @@
 // exit code in a `close` event. Bun drops a message that reaches a worker
 // while its module graph is still in a top-level await, which is why no module
 // a worker loads at start-up may use one (see `mod.ts`).
-import type { ParentPort, Runtime, WorkerEvents, WorkerHandle } from "./mod.ts";
+import type {
+  ParentPort,
+  Runtime,
+  WorkerEvents,
+  WorkerHandle,
+} from "./types.ts";
 import { deserialize, serialize } from "./_v8.ts";
 import { connect, listen } from "./_net.ts";
 

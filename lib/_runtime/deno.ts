@@ -1,7 +1,7 @@
 // Deno: `node:worker_threads` (see `_worker_threads.ts` for why not the web
 // `Worker`), and `deno run -A` for scripts.
 import process from "node:process";
-import type { Runtime } from "./mod.ts";
+import type { Runtime } from "./types.ts";
 import { workerThreadsRuntime } from "./_worker_threads.ts";
 
 /** Builds the Deno adapter; called only on Deno. */

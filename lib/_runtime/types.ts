@@ -1,0 +1,97 @@
+// The interfaces every runtime adapter implements: what the library needs
+// from a runtime (workers, a parent channel, serialization, TCP).
+
+/** The runtimes this library supports. */
+export type RuntimeName = "deno" | "bun" | "node";
+
+/** Callbacks a started worker reports to; `exit` fires at most once. */
+export interface WorkerEvents {
+  /** A message the worker posted. */
+  message(data: unknown): void;
+  /** The worker ended by itself (not by `terminate()`), with this code. */
+  exit(code: number): void;
+}
+
+/** A worker thread, seen from the thread that started it. */
+export interface WorkerHandle {
+  postMessage(message: unknown): void;
+  /** Stops the worker; resolves once it is gone. No `exit` event follows. */
+  terminate(): Promise<void>;
+  /** Lets the process exit while this worker is alive (no-op on Deno). */
+  unref(): void;
+  /** Undoes `unref()`. */
+  ref(): void;
+}
+
+/** The channel from a worker thread to the thread that started it. */
+export interface ParentPort {
+  postMessage(message: unknown): void;
+  onMessage(listener: (data: unknown) => void): void;
+  /**
+   * Calls `listener` with any uncaught error or unhandled rejection; the
+   * worker then exits with code 1.
+   */
+  onUncaught(listener: (error: unknown) => void): void;
+  /** Ends this worker with `code`; the parent sees it as an `exit` event. */
+  exit(code: number): void;
+}
+
+/** A TCP endpoint. */
+export interface SocketAddress {
+  /** A host name or IP address, e.g. "127.0.0.1". */
+  readonly hostname: string;
+  /** The TCP port. */
+  readonly port: number;
+}
+
+/** Callbacks of a TCP connection; `close` fires once, after any error. */
+export interface SocketEvents {
+  data(bytes: Uint8Array): void;
+  close(): void;
+}
+
+/** One end of a TCP connection. */
+export interface Socket {
+  /** Queues `bytes` for sending. */
+  write(bytes: Uint8Array): void;
+  /** Drops the connection at once; `close` follows. */
+  close(): void;
+  /** Lets the process exit while this socket is open. */
+  unref(): void;
+  /** Undoes `unref()`. */
+  ref(): void;
+}
+
+/** A listening TCP server. */
+export interface Listener {
+  /** Where it listens (the real port when 0 was asked for). */
+  readonly address: SocketAddress;
+  /** Stops accepting connections; open connections stay. */
+  close(): void;
+  /** Lets the process exit while it listens. */
+  unref(): void;
+}
+
+/** What the library needs from a runtime. */
+export interface Runtime {
+  readonly name: RuntimeName;
+  /** The channel to the parent when this thread is a worker, else `null`. */
+  readonly parent: ParentPort | null;
+  /** Logical CPUs available to this process. */
+  cpuCount(): number;
+  /** Starts a module worker running `url`. */
+  spawn(url: URL, events: WorkerEvents): WorkerHandle;
+  /** The argv that runs the script at `path` as a new OS process. */
+  scriptCommand(path: string): string[];
+  /** Structured-clone serialization to bytes; throws if not cloneable. */
+  serialize(value: unknown): Uint8Array;
+  /** Rebuilds a value from {@linkcode Runtime.serialize}'s bytes. */
+  deserialize(bytes: Uint8Array): unknown;
+  /** Listens on `address`; `accept` gives each connection its callbacks. */
+  listen(
+    address: SocketAddress,
+    accept: (socket: Socket) => SocketEvents,
+  ): Promise<Listener>;
+  /** Opens a TCP connection to `address`; rejects if it cannot. */
+  connect(address: SocketAddress, events: SocketEvents): Promise<Socket>;
+}

@@ -1,0 +1,313 @@
+// The data types a SyncManager serves: plain objects owned by the server,
+// whose public methods are what proxies may call. Python's semantics:
+// negative indexes count from the end, equality is by value, and `sort`
+// orders numbers numerically.
+import type { Factory } from "../_server.ts";
+import { ServerRef } from "../_session.ts";
+import {
+  SharedBarrier,
+  SharedBoundedSemaphore,
+  SharedCondition,
+  SharedEvent,
+  SharedLock,
+  SharedQueue,
+  SharedRLock,
+  SharedSemaphore,
+} from "./sync.ts";
+import {
+  at,
+  isIterable,
+  SharedArray,
+  SharedNamespace,
+  SharedValue,
+} from "./values.ts";
+import { describe } from "../../_core/validate.ts";
+
+/** Equality by value, as Python's `==` compares lists, dicts and scalars. */
+export function equal(a: unknown, b: unknown): boolean {
+  if (a === b || (a !== a && b !== b)) return true;
+  // Two proxies are equal when they refer to the same shared object.
+  if (a instanceof ServerRef && b instanceof ServerRef) return a.id === b.id;
+  if (typeof a !== "object" || typeof b !== "object" || !a || !b) return false;
+  if (globalThis.Array.isArray(a)) {
+    return globalThis.Array.isArray(b) && a.length === b.length &&
+      a.every((x, i) => equal(x, b[i]));
+  }
+  const ka = Object.keys(a), kb = Object.keys(b);
+  return ka.length === kb.length &&
+    ka.every((k) =>
+      equal(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+      )
+    );
+}
+
+/** Python's ordering: numbers numerically, strings by code unit, arrays lexicographically. */
+function compare(a: unknown, b: unknown): number {
+  const ta = typeof a === "bigint" ? "number" : typeof a;
+  const tb = typeof b === "bigint" ? "number" : typeof b;
+  if (ta === tb && (ta === "number" || ta === "string" || ta === "boolean")) {
+    return (a as number) < (b as number)
+      ? -1
+      : (a as number) > (b as number)
+      ? 1
+      : 0;
+  }
+  if (globalThis.Array.isArray(a) && globalThis.Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const c = compare(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
+  throw new TypeError(
+    `Cannot sort list: cannot order ${describe(a)} and ${describe(b)}`,
+  );
+}
+
+/** The server side of `manager.list()`. */
+export class SharedList {
+  #items: unknown[];
+
+  constructor(init: unknown = []) {
+    if (!isIterable(init)) {
+      throw new TypeError(
+        `Cannot create list: initial items must be iterable, received ${
+          describe(init)
+        }`,
+      );
+    }
+    this.#items = [...init];
+  }
+
+  append(item: unknown): void {
+    this.#items.push(item);
+  }
+  extend(items: unknown): void {
+    if (!isIterable(items)) {
+      throw new TypeError(
+        `Cannot extend list: items must be iterable, received ${
+          describe(items)
+        }`,
+      );
+    }
+    for (const item of items) this.#items.push(item);
+  }
+  get(index: number): unknown {
+    return this.#items[at("get list item", this.#items.length, index)];
+  }
+  set(index: number, item: unknown): void {
+    this.#items[at("set list item", this.#items.length, index)] = item;
+  }
+  delete(index: number): void {
+    this.#items.splice(at("delete list item", this.#items.length, index), 1);
+  }
+  pop(index = -1): unknown {
+    if (this.#items.length === 0) {
+      throw new RangeError("Cannot pop from list: the list is empty");
+    }
+    return this.#items.splice(
+      at("pop list item", this.#items.length, index),
+      1,
+    )[0];
+  }
+  insert(index: number, item: unknown): void {
+    const i = at("insert list item", this.#items.length, index, true);
+    this.#items.splice(i, 0, item);
+  }
+  remove(item: unknown): void {
+    this.#items.splice(this.#find("remove list item", item), 1);
+  }
+  index(item: unknown, start = 0, end = this.#items.length): number {
+    return this.#find("find list item", item, start, end);
+  }
+  count(item: unknown): number {
+    return this.#items.filter((x) => equal(x, item)).length;
+  }
+  includes(item: unknown): boolean {
+    return this.#items.some((x) => equal(x, item));
+  }
+  length(): number {
+    return this.#items.length;
+  }
+  sort(options: { reverse?: boolean } | null = null): void {
+    const sign = options?.reverse ? -1 : 1;
+    this.#items.sort((a, b) => sign * compare(a, b));
+  }
+  reverse(): void {
+    this.#items.reverse();
+  }
+  clear(): void {
+    this.#items.length = 0;
+  }
+  slice(start?: number, end?: number): unknown[] {
+    return this.#items.slice(start ?? undefined, end ?? undefined);
+  }
+  toArray(): unknown[] {
+    return this.#items.slice();
+  }
+
+  #find(what: string, item: unknown, start = 0, end = Infinity): number {
+    const n = this.#items.length;
+    const from = start < 0 ? Math.max(start + n, 0) : start;
+    const to = Math.min(end < 0 ? end + n : end, n);
+    for (let i = from; i < to; i++) {
+      if (equal(this.#items[i], item)) return i;
+    }
+    throw new RangeError(
+      `Cannot ${what}: not in list, received ${describe(item)}`,
+    );
+  }
+}
+
+type Key = string | number | bigint | boolean | null;
+
+function key(what: string, value: unknown): Key {
+  if (
+    value === null ||
+    ["string", "number", "bigint", "boolean"].includes(typeof value)
+  ) {
+    return value as Key;
+  }
+  throw new TypeError(
+    `Cannot ${what}: keys must be strings, numbers, bigints, booleans or null, received ${
+      describe(value)
+    }`,
+  );
+}
+
+/** The server side of `manager.dict()`; insertion-ordered like Python's. */
+export class SharedDict {
+  #map = new Map<Key, unknown>();
+
+  constructor(init: unknown = null) {
+    if (init !== null) this.update(init);
+  }
+
+  get(k: unknown, fallback: unknown = null): unknown {
+    const id = key("get dict item", k);
+    return this.#map.has(id) ? this.#map.get(id) : fallback;
+  }
+  set(k: unknown, value: unknown): void {
+    this.#map.set(key("set dict item", k), value);
+  }
+  has(k: unknown): boolean {
+    return this.#map.has(key("look up dict key", k));
+  }
+  delete(k: unknown): boolean {
+    return this.#map.delete(key("delete dict item", k));
+  }
+  keys(): Key[] {
+    return [...this.#map.keys()];
+  }
+  values(): unknown[] {
+    return [...this.#map.values()];
+  }
+  items(): [Key, unknown][] {
+    return [...this.#map];
+  }
+  length(): number {
+    return this.#map.size;
+  }
+  clear(): void {
+    this.#map.clear();
+  }
+  update(other: unknown): void {
+    const entries = other instanceof Map || globalThis.Array.isArray(other)
+      ? other
+      : typeof other === "object" && other !== null
+      ? Object.entries(other)
+      : null;
+    if (entries === null) {
+      throw new TypeError(
+        `Cannot update dict: expected an object, a Map or [key, value] pairs, received ${
+          describe(other)
+        }`,
+      );
+    }
+    for (const pair of entries as Iterable<unknown>) {
+      if (!globalThis.Array.isArray(pair) || pair.length !== 2) {
+        throw new TypeError(
+          `Cannot update dict: each entry must be a [key, value] pair, received ${
+            describe(pair)
+          }`,
+        );
+      }
+      this.set(pair[0], pair[1]);
+    }
+  }
+  pop(k: unknown, ...fallback: unknown[]): unknown {
+    const id = key("pop dict item", k);
+    if (!this.#map.has(id)) {
+      if (fallback.length > 0) return fallback[0];
+      throw new RangeError(
+        `Cannot pop dict item: no such key, received ${describe(k)}`,
+      );
+    }
+    const value = this.#map.get(id);
+    this.#map.delete(id);
+    return value;
+  }
+  popitem(): [Key, unknown] {
+    const last = [...this.#map.keys()].pop();
+    if (this.#map.size === 0) {
+      throw new RangeError("Cannot pop dict item: the dict is empty");
+    }
+    const value = this.#map.get(last as Key);
+    this.#map.delete(last as Key);
+    return [last as Key, value];
+  }
+  setdefault(k: unknown, fallback: unknown = null): unknown {
+    const id = key("set dict default", k);
+    if (!this.#map.has(id)) this.#map.set(id, fallback);
+    return this.#map.get(id);
+  }
+  toObject(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of this.#map) out[String(k)] = v;
+    return out;
+  }
+}
+
+function conditionLock(
+  lock: unknown,
+  resolve: (value: unknown) => unknown,
+): SharedLock | SharedRLock | undefined {
+  if (lock === null || lock === undefined) return undefined;
+  const found = resolve(lock);
+  if (found instanceof SharedLock || found instanceof SharedRLock) return found;
+  throw new TypeError(
+    `Cannot create Condition: the lock must be a Lock or RLock proxy of this manager, received ${
+      describe(lock)
+    }`,
+  );
+}
+
+/** Marks a manager class whose server serves {@linkcode syncFactories}. */
+export const SYNC_TYPES: unique symbol = Symbol("serves the SyncManager types");
+
+/** The typeids every SyncManager serves, and how each is built. */
+export function syncFactories(): Map<string, Factory> {
+  const opt = (value: unknown) => value ?? undefined;
+  const queue = (a: unknown[]) => new SharedQueue(opt(a[0]));
+  return new Map<string, Factory>([
+    ["list", (a) => new SharedList(opt(a[0]))],
+    ["dict", (a) => new SharedDict(a[0] ?? null)],
+    ["Namespace", (a) => new SharedNamespace(a[0] ?? null)],
+    ["Value", (a) => new SharedValue(a[0], a[1])],
+    ["Array", (a) => new SharedArray(a[0], a[1])],
+    ["Lock", () => new SharedLock()],
+    ["RLock", () => new SharedRLock()],
+    ["Semaphore", (a) => new SharedSemaphore(opt(a[0]))],
+    ["BoundedSemaphore", (a) => new SharedBoundedSemaphore(opt(a[0]))],
+    [
+      "Condition",
+      (a, resolve) => new SharedCondition(conditionLock(a[0], resolve)),
+    ],
+    ["Event", () => new SharedEvent()],
+    ["Barrier", (a) => new SharedBarrier(a[0], a[1] as null)],
+    ["Queue", queue],
+    ["JoinableQueue", queue],
+  ]);
+}

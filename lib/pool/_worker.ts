@@ -1,0 +1,176 @@
+// The worker side of a Pool: runs the tasks of each message in order (one at
+// a time, like a Python pool process) and sends results back in batches: one
+// message per task message, or sooner when tasks take long.
+import { runtime } from "../_runtime/mod.ts";
+import { clones, decode, encode, encodeThrown } from "../_core/codec.ts";
+import { adoptIdentity } from "../_core/identity.ts";
+import { type FunctionRef, resolveFunction } from "../_core/function_ref.ts";
+import { CALL, FAILED, ITEM, MAP, OK } from "../_core/protocol.ts";
+import type {
+  PoolResults,
+  PoolTasks,
+  StartPoolWorker,
+} from "../_core/protocol.ts";
+import { describe } from "../_core/validate.ts";
+import { MaybeEncodingError } from "../errors.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyFunction = (...args: any[]) => unknown;
+
+/** Results are sent at least this often while a message's tasks run. */
+const FLUSH_MS = 1;
+
+const port = runtime.parent!;
+const fns: AnyFunction[] = [];
+const inbox: PoolTasks[] = [];
+let initialized: Promise<void> | undefined;
+let initFailure: { error: unknown } | null = null;
+let draining = false;
+let out: PoolResults = [0];
+let since = 0;
+
+/** Takes on the pool worker's identity and runs the initializer. */
+export function startPoolWorker(message: StartPoolWorker): void {
+  adoptIdentity(message.identity);
+  initialized = initialize(message.initializer, message.initargs);
+}
+
+async function initialize(
+  ref: FunctionRef | null,
+  initargs: readonly unknown[],
+): Promise<void> {
+  if (ref === null) return;
+  try {
+    const initializer = await resolveFunction(ref);
+    await initializer(...(decode(initargs) as unknown[]));
+  } catch (error) {
+    // Every task then fails with this error, instead of Python's endless
+    // cycle of dying and replaced workers.
+    initFailure = { error };
+  }
+}
+
+/** Queues a message of tasks; they run after those already received. */
+export function receiveTasks(message: PoolTasks): void {
+  inbox.push(message);
+  if (!draining) void drain();
+}
+
+async function drain(): Promise<void> {
+  draining = true;
+  await initialized;
+  since = performance.now();
+  while (inbox.length > 0) {
+    const { fns: defined, tasks } = inbox.shift()!;
+    if (defined !== null) await define(defined);
+    await runTasks(tasks);
+    flush();
+  }
+  draining = false;
+}
+
+async function define(defined: readonly (number | FunctionRef)[]) {
+  for (let i = 0; i < defined.length; i += 2) {
+    const id = defined[i] as number;
+    try {
+      fns[id] = await resolveFunction(defined[i + 1] as FunctionRef);
+    } catch (error) {
+      fns[id] = () => {
+        throw error;
+      };
+    }
+  }
+}
+
+async function runTasks(tasks: readonly unknown[]): Promise<void> {
+  for (let i = 0; i < tasks.length; i += 4) {
+    const id = tasks[i];
+    try {
+      if (initFailure !== null) throw initFailure.error;
+      let value = run(
+        fns[tasks[i + 1] as number],
+        tasks[i + 2] as number,
+        decode(tasks[i + 3]),
+      );
+      if (isPromiseLike(value)) value = await value;
+      out.push(id, OK, encode(value));
+    } catch (error) {
+      out.push(id, FAILED, encodeThrown(error));
+    }
+    if (performance.now() - since >= FLUSH_MS) flush();
+  }
+}
+
+function run(fn: AnyFunction, kind: number, data: unknown): unknown {
+  if (kind === ITEM) return fn(data);
+  const payload = data as unknown[];
+  if (kind === CALL) return fn(...payload);
+  const spread = kind !== MAP;
+  const results = new globalThis.Array(payload.length);
+  for (let i = 0; i < payload.length; i++) {
+    const value = spread ? fn(...payload[i] as unknown[]) : fn(payload[i]);
+    if (isPromiseLike(value)) {
+      return finishChunk(fn, spread, payload, results, i, value);
+    }
+    results[i] = value;
+  }
+  return results;
+}
+
+/** The rest of a chunk once one call returned a promise. */
+async function finishChunk(
+  fn: AnyFunction,
+  spread: boolean,
+  payload: unknown[],
+  results: unknown[],
+  first: number,
+  pending: PromiseLike<unknown>,
+): Promise<unknown[]> {
+  results[first] = await pending;
+  for (let i = first + 1; i < payload.length; i++) {
+    results[i] =
+      await (spread ? fn(...payload[i] as unknown[]) : fn(payload[i]));
+  }
+  return results;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+function flush(): void {
+  if (out.length === 1) return;
+  const now = performance.now();
+  out[0] = now - since;
+  try {
+    port.postMessage(out);
+  } catch {
+    port.postMessage(replaceUncloneable(out));
+  }
+  out = [0];
+  since = now;
+}
+
+/** Turns each result that cannot be cloned into a `MaybeEncodingError`. */
+function replaceUncloneable(results: PoolResults): PoolResults {
+  for (let i = 1; i < results.length; i += 3) {
+    const value = results[i + 2];
+    try {
+      structuredClone(value);
+    } catch (error) {
+      const culprit = globalThis.Array.isArray(value)
+        ? value.find((item) => !clones(item))
+        : value;
+      results[i + 1] = FAILED;
+      results[i + 2] = encodeThrown(
+        new MaybeEncodingError(
+          `Cannot send a task's result back to the pool: ${
+            describe(culprit)
+          } could not be cloned (${(error as Error).message})`,
+        ),
+      );
+    }
+  }
+  return results;
+}

@@ -1,0 +1,368 @@
+// A byte ring in a SharedArrayBuffer carrying length-prefixed messages, the
+// memory behind Queue and Pipe. One writer at a time holds the put mutex for
+// a whole message and one reader the get mutex, so a message is never torn
+// or interleaved; a message larger than the ring streams through it while
+// the reader drains it.
+//
+// Waiting uses "bells": a waiter counts itself in, reads the bell, re-checks
+// its condition and sleeps while the bell is unchanged; whoever makes
+// progress rings the bell only if someone counted in. The counters are read
+// after the progress is published, so a waiter either sees the progress or
+// is woken by the ring.
+import {
+  block,
+  blockAsync,
+  lockSteps,
+  type Steps,
+  tryLock,
+  unlock,
+} from "../sync/_futex.ts";
+
+const PUT_LOCK = 0;
+const GET_LOCK = 1;
+/** Bytes ever written and ever read; both wrap at 2^32, the ring is 2^k. */
+const WRITTEN = 2;
+const READ = 3;
+/** Messages begun by a writer and not yet fully read. */
+const ITEMS = 4;
+/** At most this many ITEMS (a Queue's maxsize). */
+const LIMIT = 5;
+/** Messages ever begun minus tasks marked done (JoinableQueue). */
+const TASKS = 6;
+const DATA_BELL = 7;
+const SPACE_BELL = 8;
+const DATA_WAITERS = 9;
+const SPACE_WAITERS = 10;
+/** Bits: WRITER_GONE, READER_GONE (Pipe ends). */
+const CLOSED = 11;
+const HEADER = 12;
+
+/** The CLOSED bit of a ring whose writing end was closed. */
+export const WRITER_GONE = 1;
+/** The CLOSED bit of a ring whose reading end was closed. */
+export const READER_GONE = 2;
+
+/** What ended a put or a get other than success. */
+export type Refused = "timeout" | "closed";
+
+/** The ints a ring of `capacity` bytes (a power of two) needs. */
+export function ringLength(capacity: number): number {
+  return HEADER + capacity / 4;
+}
+
+/** Sets up fresh ring cells: at most `limit` messages at a time. */
+export function initRing(cells: Int32Array, limit: number): void {
+  cells[LIMIT] = limit;
+}
+
+const LENGTH_BYTES = 4;
+
+/** A view of ring cells (made by {@linkcode ringLength}/{@linkcode initRing}). */
+export class Ring {
+  readonly #cells: Int32Array;
+  readonly #data: Uint8Array;
+  readonly #mask: number;
+  readonly #prefix = new Uint8Array(LENGTH_BYTES);
+  readonly #prefixView = new DataView(this.#prefix.buffer);
+
+  constructor(cells: Int32Array) {
+    this.#cells = cells;
+    this.#data = new Uint8Array(
+      cells.buffer,
+      cells.byteOffset + HEADER * 4,
+      (cells.length - HEADER) * 4,
+    );
+    this.#mask = this.#data.length - 1;
+  }
+
+  /** The shared cells, for sending the ring to another thread. */
+  get cells(): Int32Array {
+    return this.#cells;
+  }
+
+  /** Messages begun and not yet fully read. */
+  get items(): number {
+    return Atomics.load(this.#cells, ITEMS);
+  }
+
+  /** The most messages the ring holds at once. */
+  get limit(): number {
+    return this.#cells[LIMIT];
+  }
+
+  /** Marks an end as gone and wakes every waiter so it can notice. */
+  close(end: number): void {
+    Atomics.or(this.#cells, CLOSED, end);
+    this.#ring(DATA_BELL);
+    this.#ring(SPACE_BELL);
+  }
+
+  #used(): number {
+    const cells = this.#cells;
+    return (Atomics.load(cells, WRITTEN) - Atomics.load(cells, READ)) | 0;
+  }
+
+  #ring(bell: number): void {
+    Atomics.add(this.#cells, bell, 1);
+    Atomics.notify(this.#cells, bell);
+  }
+
+  /** Waits until `ready()`, or `deadline`; returns `ready()`. */
+  *#until(
+    waiters: number,
+    bell: number,
+    ready: () => boolean,
+    deadline: number,
+  ): Steps<boolean> {
+    const cells = this.#cells;
+    Atomics.add(cells, waiters, 1);
+    try {
+      while (true) {
+        const seen = Atomics.load(cells, bell);
+        if (ready()) return true;
+        if (!(yield { cells, index: bell, value: seen, deadline })) {
+          return ready();
+        }
+      }
+    } finally {
+      Atomics.sub(cells, waiters, 1);
+    }
+  }
+
+  /**
+   * Writes one message, blocking this thread. `deadline` bounds the wait for
+   * the put mutex, a free slot and room to begin; once begun, the message is
+   * written whole. Returns `null` once written.
+   */
+  put(bytes: Uint8Array, deadline: number): Refused | null {
+    return this.#tryPut(bytes) ? null : block(this.#putSteps(bytes, deadline));
+  }
+
+  /** Like {@linkcode Ring.put}, without blocking the event loop. */
+  putAsync(bytes: Uint8Array, deadline: number): Promise<Refused | null> {
+    return this.#tryPut(bytes)
+      ? Promise.resolve(null)
+      : blockAsync(this.#putSteps(bytes, deadline));
+  }
+
+  /** Reads one message, blocking this thread; see {@linkcode Ring.put}. */
+  get(deadline: number): Uint8Array | Refused {
+    return this.#tryGet() ?? block(this.#getSteps(deadline));
+  }
+
+  /** Like {@linkcode Ring.get}, without blocking the event loop. */
+  getAsync(deadline: number): Promise<Uint8Array | Refused> {
+    const message = this.#tryGet();
+    return message !== null
+      ? Promise.resolve(message)
+      : blockAsync(this.#getSteps(deadline));
+  }
+
+  /** The common case without a generator: the whole message fits now. */
+  #tryPut(bytes: Uint8Array): boolean {
+    const cells = this.#cells;
+    const total = LENGTH_BYTES + bytes.length;
+    if (!tryLock(cells, PUT_LOCK)) return false;
+    const fits = (Atomics.load(cells, CLOSED) & READER_GONE) === 0 &&
+      Atomics.load(cells, ITEMS) < cells[LIMIT] &&
+      this.#data.length - this.#used() >= total;
+    if (fits) {
+      this.#begin(bytes);
+      this.#write(bytes, 0, total);
+    }
+    unlock(cells, PUT_LOCK);
+    return fits;
+  }
+
+  /** The common case without a generator: a whole message is there now. */
+  #tryGet(): Uint8Array | null {
+    const cells = this.#cells;
+    if (this.#used() < LENGTH_BYTES || !tryLock(cells, GET_LOCK)) return null;
+    let message = null;
+    const used = this.#used();
+    if (used >= LENGTH_BYTES) {
+      const at = Atomics.load(cells, READ);
+      const length = this.#lengthAt(at);
+      if (used >= LENGTH_BYTES + length) {
+        message = new Uint8Array(length);
+        this.#copyOut(message, at + LENGTH_BYTES);
+        this.#consume(LENGTH_BYTES + length, true);
+      }
+    }
+    unlock(cells, GET_LOCK);
+    return message;
+  }
+
+  #begin(bytes: Uint8Array): void {
+    Atomics.add(this.#cells, ITEMS, 1);
+    Atomics.add(this.#cells, TASKS, 1);
+    this.#prefixView.setUint32(0, bytes.length, true);
+  }
+
+  /** Writes bytes [done, done + n) of the message and publishes them. */
+  #write(bytes: Uint8Array, done: number, n: number): number {
+    const cells = this.#cells;
+    this.#copyIn(bytes, done, n);
+    Atomics.add(cells, WRITTEN, n);
+    if (Atomics.load(cells, DATA_WAITERS) > 0) this.#ring(DATA_BELL);
+    return done + n;
+  }
+
+  /** Frees `n` bytes read, and a slot once a message is `finished`. */
+  #consume(n: number, finished: boolean): void {
+    const cells = this.#cells;
+    if (finished) Atomics.sub(cells, ITEMS, 1);
+    Atomics.add(cells, READ, n);
+    if (Atomics.load(cells, SPACE_WAITERS) > 0) this.#ring(SPACE_BELL);
+  }
+
+  #lengthAt(at: number): number {
+    this.#copyOut(this.#prefix, at);
+    return this.#prefixView.getUint32(0, true);
+  }
+
+  *#putSteps(bytes: Uint8Array, deadline: number): Steps<Refused | null> {
+    const cells = this.#cells;
+    if (
+      !tryLock(cells, PUT_LOCK) &&
+      !(yield* lockSteps(cells, PUT_LOCK, deadline))
+    ) {
+      return "timeout";
+    }
+    try {
+      const total = LENGTH_BYTES + bytes.length;
+      const room = Math.min(total, this.#data.length);
+      const canBegin = (): boolean =>
+        (Atomics.load(cells, CLOSED) & READER_GONE) !== 0 ||
+        (Atomics.load(cells, ITEMS) < cells[LIMIT] &&
+          this.#data.length - this.#used() >= room);
+      if (!canBegin()) {
+        if (
+          !(yield* this.#until(SPACE_WAITERS, SPACE_BELL, canBegin, deadline))
+        ) {
+          return "timeout";
+        }
+      }
+      if ((Atomics.load(cells, CLOSED) & READER_GONE) !== 0) return "closed";
+      this.#begin(bytes);
+      const hasRoom = (): boolean =>
+        this.#used() < this.#data.length ||
+        (Atomics.load(cells, CLOSED) & READER_GONE) !== 0;
+      let done = 0;
+      while (true) {
+        const n = Math.min(this.#data.length - this.#used(), total - done);
+        done = this.#write(bytes, done, n);
+        if (done === total) return null;
+        yield* this.#until(SPACE_WAITERS, SPACE_BELL, hasRoom, Infinity);
+        if ((Atomics.load(cells, CLOSED) & READER_GONE) !== 0) return "closed";
+      }
+    } finally {
+      unlock(cells, PUT_LOCK);
+    }
+  }
+
+  *#getSteps(deadline: number): Steps<Uint8Array | Refused> {
+    const cells = this.#cells;
+    if (
+      !tryLock(cells, GET_LOCK) &&
+      !(yield* lockSteps(cells, GET_LOCK, deadline))
+    ) {
+      return "timeout";
+    }
+    try {
+      const hasData = (): boolean =>
+        this.#used() > 0 || (Atomics.load(cells, CLOSED) & WRITER_GONE) !== 0;
+      if (this.#used() < LENGTH_BYTES) {
+        const begun = (): boolean =>
+          this.#used() >= LENGTH_BYTES ||
+          (Atomics.load(cells, CLOSED) & WRITER_GONE) !== 0;
+        if (!(yield* this.#until(DATA_WAITERS, DATA_BELL, begun, deadline))) {
+          return "timeout";
+        }
+        if (this.#used() < LENGTH_BYTES) return "closed";
+      }
+      let at = Atomics.load(cells, READ);
+      const message = new Uint8Array(this.#lengthAt(at));
+      at += LENGTH_BYTES;
+      let unpublished = LENGTH_BYTES;
+      let done = 0;
+      while (true) {
+        const n = Math.min(this.#used() - unpublished, message.length - done);
+        this.#copyOut(message.subarray(done, done + n), at);
+        at += n;
+        done += n;
+        this.#consume(unpublished + n, done === message.length);
+        unpublished = 0;
+        if (done === message.length) return message;
+        yield* this.#until(DATA_WAITERS, DATA_BELL, hasData, Infinity);
+        if (this.#used() === 0) return "closed";
+      }
+    } finally {
+      unlock(cells, GET_LOCK);
+    }
+  }
+
+  /** Waits until a message can be read or the writer is gone. */
+  *pollSteps(deadline: number): Steps<boolean> {
+    const cells = this.#cells;
+    const ready = (): boolean =>
+      this.#used() >= LENGTH_BYTES ||
+      (Atomics.load(cells, CLOSED) & WRITER_GONE) !== 0;
+    return ready() ||
+      (yield* this.#until(DATA_WAITERS, DATA_BELL, ready, deadline));
+  }
+
+  /** Counts one task done; `false` if none was outstanding. */
+  taskDone(): boolean {
+    const cells = this.#cells;
+    let tasks = Atomics.load(cells, TASKS);
+    while (tasks > 0) {
+      const seen = Atomics.compareExchange(cells, TASKS, tasks, tasks - 1);
+      if (seen === tasks) {
+        if (tasks === 1) Atomics.notify(cells, TASKS);
+        return true;
+      }
+      tasks = seen;
+    }
+    return false;
+  }
+
+  /** Waits until every message begun has been marked done. */
+  *joinSteps(): Steps<void> {
+    const cells = this.#cells;
+    let tasks;
+    while ((tasks = Atomics.load(cells, TASKS)) !== 0) {
+      yield { cells, index: TASKS, value: tasks, deadline: Infinity };
+    }
+  }
+
+  /** Copies bytes [from, from + n) of the message (prefix + body) in. */
+  #copyIn(body: Uint8Array, from: number, n: number): void {
+    const data = this.#data;
+    let at = Atomics.load(this.#cells, WRITTEN);
+    for (; from < LENGTH_BYTES && n > 0; from++, n--) {
+      data[at++ & this.#mask] = this.#prefix[from];
+    }
+    if (n === 0) return;
+    const offset = from - LENGTH_BYTES;
+    const start = at & this.#mask;
+    const first = Math.min(n, data.length - start);
+    data.set(
+      offset === 0 && first === body.length
+        ? body
+        : body.subarray(offset, offset + first),
+      start,
+    );
+    if (first < n) data.set(body.subarray(offset + first, offset + n), 0);
+  }
+
+  /** Fills `out` from the ring, starting at byte counter `at`. */
+  #copyOut(out: Uint8Array, at: number): void {
+    const start = at & this.#mask;
+    const first = Math.min(out.length, this.#data.length - start);
+    out.set(this.#data.subarray(start, start + first));
+    if (first < out.length) {
+      out.set(this.#data.subarray(0, out.length - first), first);
+    }
+  }
+}

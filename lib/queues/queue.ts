@@ -1,0 +1,366 @@
+/**
+ * `Queue`, `SimpleQueue` and `JoinableQueue`: multi-producer, multi-consumer
+ * FIFO queues in shared memory that any worker holding one uses directly.
+ *
+ * @module
+ */
+import {
+  reduce,
+  type Reduced,
+  reduced,
+  registerShareable,
+} from "../_core/codec.ts";
+import { block, blockAsync, deadlineOf } from "../sync/_futex.ts";
+import { initRing, Ring, ringLength } from "./_ring.ts";
+import { pack, unpack } from "./_serialize.ts";
+import { rebuildOver, sharedCells } from "../_core/shared.ts";
+import { checkTimeout, describe, optionsObject } from "../_core/validate.ts";
+import { Empty, Full, ProcessError } from "../errors.ts";
+
+/** Options of a blocking `put()` or `get()`. */
+export interface QueueOptions {
+  /** Whether to wait at all; `false` throws `Full`/`Empty` at once. @default true */
+  block?: boolean;
+  /** The longest wait, in milliseconds. @default undefined (no limit) */
+  timeout?: number;
+}
+
+/** Options of `putAsync()` and `getAsync()`. */
+export interface QueueAsyncOptions {
+  /** The longest wait, in milliseconds. @default undefined (no limit) */
+  timeout?: number;
+}
+
+/** Bytes of shared memory per queue; larger items stream through it. */
+const CAPACITY = 1 << 16;
+const UNBOUNDED = 0x7fffffff;
+const SYNC_OPTIONS = ["block", "timeout"] as const;
+const ASYNC_OPTIONS = ["timeout"] as const;
+const NOW = 0;
+
+function deadline(what: string, options: QueueOptions | undefined): number {
+  const { block = true, timeout } = optionsObject(what, options, SYNC_OPTIONS);
+  if (typeof block !== "boolean") {
+    throw new TypeError(
+      `Cannot ${what}: "block" must be a boolean, received ${describe(block)}`,
+    );
+  }
+  const ms = checkTimeout(what, timeout);
+  return block ? deadlineOf(ms) : NOW;
+}
+
+function asyncDeadline(
+  what: string,
+  options: QueueAsyncOptions | undefined,
+): number {
+  const { timeout } = optionsObject(what, options, ASYNC_OPTIONS);
+  return deadlineOf(checkTimeout(what, timeout));
+}
+
+let ringOf: (queue: Queue) => Ring;
+
+function kindOf(queue: Queue): string {
+  return queue instanceof JoinableQueue
+    ? "JoinableQueue"
+    : queue instanceof SimpleQueue
+    ? "SimpleQueue"
+    : "Queue";
+}
+
+/**
+ * A FIFO queue in a `SharedArrayBuffer`, like Python's
+ * `multiprocessing.Queue`: items are any structured-cloneable value, passed
+ * to a `Process` the queue arrives as the same queue, and every worker puts
+ * and gets directly, without going through the main thread. `maxsize`
+ * bounds the number of items; items larger than the queue's 64 KiB of
+ * memory stream through it while a consumer reads.
+ *
+ * `put()` and `get()` block their thread, which is right in worker code; on
+ * the main thread use `putAsync()` and `getAsync()`. (A blocking `put()` of
+ * an item larger than 64 KiB on the only thread that reads the queue would
+ * wait forever for a reader.)
+ *
+ * @example Usage
+ * ```ts
+ * import { Queue } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new Queue<Map<string, number>>();
+ * queue.put(new Map([["a", 1]]));
+ * assert.deepEqual(await queue.getAsync(), new Map([["a", 1]]));
+ * assert.equal(queue.empty(), true);
+ * ```
+ */
+export class Queue<T = unknown> {
+  #ring: Ring;
+  #kind: string;
+  #closed = false;
+
+  /**
+   * Creates an empty queue.
+   *
+   * @param maxsize The most items it holds; 0 means no limit. @default 0
+   * @throws {TypeError} If `maxsize` is not a number.
+   * @throws {RangeError} If `maxsize` is negative or not an integer.
+   */
+  constructor(maxsize: number = 0) {
+    this.#kind = kindOf(this);
+    const what = `create ${this.#kind}`;
+    if (typeof maxsize !== "number") {
+      throw new TypeError(
+        `Cannot ${what}: maxsize must be a number, received ${
+          describe(maxsize)
+        }`,
+      );
+    }
+    if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > UNBOUNDED) {
+      throw new RangeError(
+        `Cannot ${what}: maxsize must be an integer from 0 to ${UNBOUNDED}, received ${maxsize}`,
+      );
+    }
+    const cells = sharedCells(
+      ringLength(CAPACITY),
+      (fresh) => initRing(fresh, maxsize === 0 ? UNBOUNDED : maxsize),
+    );
+    this.#ring = new Ring(cells);
+  }
+
+  #check(what: string): string {
+    const full = `${what} ${this.#kind}`;
+    if (this.#closed) {
+      throw new ProcessError(`Cannot ${full}: it is closed`);
+    }
+    return full;
+  }
+
+  /**
+   * Puts `item` at the end of the queue, blocking this thread while the
+   * queue is full.
+   *
+   * @param item Any structured-cloneable value.
+   * @param options `block: false` or `timeout` (ms) bound the wait.
+   * @throws {Full} If the queue stayed full until the timeout.
+   * @throws {TypeError} If `item` is not structured-cloneable or holds a
+   * shared object (pass those as Process arguments), or an option
+   * is unknown or of the wrong type.
+   * @throws {RangeError} If `timeout` is negative.
+   * @throws {ProcessError} If this queue was closed.
+   */
+  put(item: T, options?: QueueOptions): void {
+    const what = this.#check("put item on");
+    const until = options === undefined ? Infinity : deadline(what, options);
+    const refused = this.#ring.put(pack(what, item), until);
+    if (refused !== null) this.#full(what);
+  }
+
+  /**
+   * Puts `item` at the end of the queue without blocking the event loop.
+   *
+   * @param item Any structured-cloneable value.
+   * @param options `timeout` (ms) bounds the wait.
+   * @returns A promise that resolves once the item is in the queue.
+   * @throws {Full} If the queue stayed full until the timeout.
+   * @throws {TypeError} If `item` is not structured-cloneable or holds a
+   * shared object (Lock, Queue, …: pass those as Process arguments).
+   * @throws {RangeError} If `timeout` is negative.
+   * @throws {ProcessError} If this queue was closed.
+   */
+  async putAsync(item: T, options?: QueueAsyncOptions): Promise<void> {
+    const what = this.#check("put item on");
+    const until = asyncDeadline(what, options);
+    const refused = await this.#ring.putAsync(pack(what, item), until);
+    if (refused !== null) this.#full(what);
+  }
+
+  /**
+   * Puts `item` if there is room now, like `put(item, { block: false })`.
+   * Room means fewer than `maxsize` items, no other put under way, and shared
+   * memory free for the item (or, for an item larger than the queue's
+   * memory, an empty queue to stream it through).
+   *
+   * @param item Any structured-cloneable value.
+   * @throws {Full} If there is no room now.
+   * @throws {TypeError} If `item` is not structured-cloneable or holds a
+   * shared object (Lock, Queue, …: pass those as Process arguments).
+   * @throws {ProcessError} If this queue was closed.
+   */
+  putNowait(item: T): void {
+    const what = this.#check("put item on");
+    if (this.#ring.put(pack(what, item), NOW) !== null) {
+      this.#full(what);
+    }
+  }
+
+  #full(what: string): never {
+    throw new Full(`Cannot ${what}: it is full`);
+  }
+
+  /**
+   * Takes the item at the front of the queue, blocking this thread while
+   * the queue is empty.
+   *
+   * @param options `block: false` or `timeout` (ms) bound the wait.
+   * @returns The item.
+   * @throws {Empty} If the queue stayed empty until the timeout.
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `timeout` is negative.
+   * @throws {ProcessError} If this queue was closed.
+   */
+  get(options?: QueueOptions): T {
+    const what = this.#check("get item from");
+    const until = options === undefined ? Infinity : deadline(what, options);
+    return this.#item(what, this.#ring.get(until));
+  }
+
+  /**
+   * Takes the item at the front of the queue without blocking the event loop.
+   *
+   * @param options `timeout` (ms) bounds the wait.
+   * @returns A promise of the item.
+   * @throws {Empty} If the queue stayed empty until the timeout.
+   * @throws {RangeError} If `timeout` is negative.
+   * @throws {ProcessError} If this queue was closed.
+   */
+  async getAsync(options?: QueueAsyncOptions): Promise<T> {
+    const what = this.#check("get item from");
+    const until = asyncDeadline(what, options);
+    return this.#item(what, await this.#ring.getAsync(until));
+  }
+
+  /**
+   * Takes the front item if there is one now, like `get({ block: false })`.
+   *
+   * @returns The item.
+   * @throws {Empty} If the queue is empty.
+   * @throws {ProcessError} If this queue was closed.
+   */
+  getNowait(): T {
+    const what = this.#check("get item from");
+    return this.#item(what, this.#ring.get(NOW));
+  }
+
+  #item(what: string, got: Uint8Array | string): T {
+    if (typeof got === "string") throw new Empty(`Cannot ${what}: it is empty`);
+    return unpack(got) as T;
+  }
+
+  /**
+   * The number of items in the queue; other threads may change it at once.
+   *
+   * @returns The approximate size.
+   */
+  qsize(): number {
+    return this.#ring.items;
+  }
+
+  /**
+   * Whether the queue holds no items (approximate, like `qsize()`).
+   *
+   * @returns `true` if empty.
+   */
+  empty(): boolean {
+    return this.#ring.items === 0;
+  }
+
+  /**
+   * Whether the queue holds `maxsize` items (approximate, like `qsize()`).
+   *
+   * @returns `true` if full.
+   */
+  full(): boolean {
+    return this.#ring.items >= this.#ring.limit;
+  }
+
+  /**
+   * Says this thread is done with the queue: later calls on this object
+   * throw. Other threads' copies keep working, as in Python.
+   */
+  close(): void {
+    this.#closed = true;
+  }
+
+  static {
+    ringOf = (queue) => queue.#ring;
+  }
+
+  /** @ignore */
+  [reduce](): Reduced {
+    return reduced(this.#kind, this.#ring.cells);
+  }
+}
+
+/**
+ * A queue without a size limit, like Python's `multiprocessing.SimpleQueue`
+ * (here it offers the whole `Queue` API).
+ *
+ * @example Usage
+ * ```ts
+ * import { SimpleQueue } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new SimpleQueue<string>();
+ * queue.put("hello");
+ * assert.equal(queue.get(), "hello");
+ * ```
+ */
+export class SimpleQueue<T = unknown> extends Queue<T> {
+  /** Creates an empty unbounded queue. */
+  constructor() {
+    super(0);
+  }
+}
+
+/**
+ * A `Queue` that counts unfinished tasks, like Python's
+ * `multiprocessing.JoinableQueue`: every `put()` adds one, every
+ * `taskDone()` removes one, and `join()` waits until none is left.
+ *
+ * @example Usage
+ * ```ts
+ * import { JoinableQueue } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new JoinableQueue<number>();
+ * queue.put(1);
+ * assert.equal(queue.get(), 1);
+ * queue.taskDone();
+ * await queue.joinAsync(); // nothing unfinished: resolves at once
+ * ```
+ */
+export class JoinableQueue<T = unknown> extends Queue<T> {
+  /**
+   * Marks one item taken with `get()` as fully processed.
+   *
+   * @throws {RangeError} If called more times than items were put.
+   */
+  taskDone(): void {
+    if (!ringOf(this).taskDone()) {
+      throw new RangeError(
+        "Cannot mark task done on JoinableQueue: taskDone() was called more times than items were put",
+      );
+    }
+  }
+
+  /** Blocks this thread until every item put has been marked done. */
+  join(): void {
+    block(ringOf(this).joinSteps());
+  }
+
+  /**
+   * Waits, without blocking the event loop, until every item put has been
+   * marked done.
+   *
+   * @returns A promise that resolves when no task is unfinished.
+   */
+  joinAsync(): Promise<void> {
+    return blockAsync(ringOf(this).joinSteps());
+  }
+}
+
+const KINDS = { Queue, SimpleQueue, JoinableQueue };
+for (const [tag, Kind] of Object.entries(KINDS)) {
+  registerShareable(
+    tag,
+    (cells) => rebuildOver(cells as Int32Array, () => new Kind()),
+  );
+}

@@ -1,0 +1,88 @@
+// What Lock, RLock and Semaphore share around their own acquire and release:
+// option checks, the scoped `hold()` handles, and the hooks a Condition uses
+// to let go of its lock while it waits.
+import { deadlineOf, type Steps } from "./_futex.ts";
+import { checkTimeout, describe, optionsObject } from "../_core/validate.ts";
+import { TimeoutError } from "../errors.ts";
+
+/** Options of a blocking `acquire()`. */
+export interface AcquireOptions {
+  /** Whether to wait for the lock at all. @default true */
+  blocking?: boolean;
+  /** The longest wait, in milliseconds. @default undefined (no limit) */
+  timeout?: number;
+}
+
+/** Options of `acquireAsync()` and `holdAsync()`. */
+export interface AcquireAsyncOptions {
+  /** The longest wait, in milliseconds. @default undefined (no limit) */
+  timeout?: number;
+}
+
+const ACQUIRE_OPTIONS = ["blocking", "timeout"] as const;
+const ASYNC_OPTIONS = ["timeout"] as const;
+
+/**
+ * Checks acquire options; returns the deadline (`performance.now()` ms,
+ * `Infinity` for none), or `null` for a non-blocking attempt.
+ */
+export function acquireDeadline(
+  what: string,
+  options: AcquireOptions | undefined,
+): number | null {
+  const { blocking = true, timeout } = optionsObject(
+    what,
+    options,
+    ACQUIRE_OPTIONS,
+  );
+  if (typeof blocking !== "boolean") {
+    throw new TypeError(
+      `Cannot ${what}: "blocking" must be a boolean, received ${
+        describe(blocking)
+      }`,
+    );
+  }
+  const ms = checkTimeout(what, timeout);
+  return blocking ? deadlineOf(ms) : null;
+}
+
+/** Checks async acquire options; returns the deadline, `Infinity` for none. */
+export function asyncDeadline(
+  what: string,
+  options: AcquireAsyncOptions | undefined,
+): number {
+  const { timeout } = optionsObject(what, options, ASYNC_OPTIONS);
+  return deadlineOf(checkTimeout(what, timeout));
+}
+
+/** A handle whose disposal calls `release`; one per lock, reused. */
+export function releaser(release: () => void): Disposable {
+  return { [Symbol.dispose]: release };
+}
+
+/** Returns `handle` when `acquired`, else throws the timeout of a `hold`. */
+export function held(
+  what: string,
+  acquired: boolean,
+  options: AcquireAsyncOptions | undefined,
+  handle: Disposable,
+): Disposable {
+  if (acquired) return handle;
+  throw new TimeoutError(
+    `Cannot ${what}: not acquired within ${options?.timeout} ms`,
+  );
+}
+
+/** Whether this thread may release the lock (for a `Lock`: it is held). */
+export const isOwned: unique symbol = Symbol("isOwned");
+/** Releases the lock completely; returns what `restore` needs to retake it. */
+export const releaseAll: unique symbol = Symbol("releaseAll");
+/** Retakes a lock released by `releaseAll`, waiting as long as it takes. */
+export const restore: unique symbol = Symbol("restore");
+
+/** A lock a `Condition` can be built on: `Lock` or `RLock`. */
+export interface ConditionLock {
+  [isOwned](): boolean;
+  [releaseAll](): number;
+  [restore](saved: number): Steps<void>;
+}

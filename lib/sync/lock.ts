@@ -1,0 +1,336 @@
+/**
+ * `Lock` and `RLock`: mutexes in shared memory that work across workers.
+ *
+ * @module
+ */
+import {
+  type AcquireAsyncOptions,
+  acquireDeadline,
+  type AcquireOptions,
+  asyncDeadline,
+  held,
+  isOwned,
+  releaseAll,
+  releaser,
+  restore,
+} from "./_acquire.ts";
+import {
+  reduce,
+  type Reduced,
+  reduced,
+  registerShareable,
+} from "../_core/codec.ts";
+import { identity } from "../_core/identity.ts";
+import {
+  block,
+  blockAsync,
+  lockSteps,
+  type Steps,
+  tryLock,
+  unlock,
+} from "./_futex.ts";
+import { rebuildOver, sharedCells } from "../_core/shared.ts";
+
+export type { AcquireAsyncOptions, AcquireOptions } from "./_acquire.ts";
+
+/**
+ * A non-recursive lock, like Python's `multiprocessing.Lock`: one 3-state
+ * futex word in a `SharedArrayBuffer`. Passed to a `Process` it arrives as
+ * the same lock. Any thread may release it (as in Python); releasing it when
+ * it is not held throws.
+ *
+ * `acquire()` blocks its thread, which is right in worker code; on the main
+ * thread it blocks the event loop too, so use `acquireAsync()` there.
+ *
+ * @example Usage
+ * ```ts
+ * import { Lock } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * const lock = new Lock();
+ * {
+ *   using _ = lock.hold();
+ *   assert.equal(lock.acquire({ timeout: 10 }), false);
+ * }
+ * assert.equal(await lock.acquireAsync(), true);
+ * lock.release();
+ * ```
+ */
+export class Lock {
+  #cells: Int32Array;
+  #handle: Disposable;
+
+  /** Creates an unlocked lock. */
+  constructor() {
+    this.#cells = sharedCells(1);
+    this.#handle = releaser(() => this.release());
+  }
+
+  /**
+   * Takes the lock, blocking this thread until it is free.
+   *
+   * @param options `blocking: false` tries once; `timeout` bounds the wait (ms).
+   * @returns Whether the lock was taken.
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `timeout` is negative.
+   */
+  acquire(options?: AcquireOptions): boolean {
+    const cells = this.#cells;
+    if (options === undefined) {
+      return tryLock(cells, 0) || block(lockSteps(cells, 0, Infinity));
+    }
+    const deadline = acquireDeadline("acquire Lock", options);
+    if (tryLock(cells, 0)) return true;
+    return deadline !== null && block(lockSteps(cells, 0, deadline));
+  }
+
+  /**
+   * Takes the lock without blocking the event loop.
+   *
+   * @param options `timeout` bounds the wait (ms).
+   * @returns A promise of whether the lock was taken.
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `timeout` is negative.
+   */
+  async acquireAsync(options?: AcquireAsyncOptions): Promise<boolean> {
+    const deadline = asyncDeadline("acquire Lock", options);
+    return tryLock(this.#cells, 0) ||
+      await blockAsync(lockSteps(this.#cells, 0, deadline));
+  }
+
+  /**
+   * Frees the lock.
+   *
+   * @throws {RangeError} If the lock is not held.
+   */
+  release(): void {
+    if (!unlock(this.#cells, 0)) {
+      throw new RangeError("Cannot release Lock: it is not locked");
+    }
+  }
+
+  /**
+   * Takes the lock for a `using` block, which releases it.
+   *
+   * @param options `timeout` bounds the wait (ms).
+   * @returns A handle whose disposal releases the lock.
+   * @throws {TimeoutError} If `timeout` passed first.
+   */
+  hold(options?: AcquireAsyncOptions): Disposable {
+    return held("hold Lock", this.acquire(options), options, this.#handle);
+  }
+
+  /**
+   * Takes the lock for an `await using` block without blocking the event loop.
+   *
+   * @param options `timeout` bounds the wait (ms).
+   * @returns A promise of a handle whose disposal releases the lock.
+   * @throws {TimeoutError} If `timeout` passed first.
+   */
+  async holdAsync(options?: AcquireAsyncOptions): Promise<Disposable> {
+    const acquired = await this.acquireAsync(options);
+    return held("hold Lock", acquired, options, this.#handle);
+  }
+
+  /** @ignore */
+  [reduce](): Reduced {
+    return reduced("Lock", this.#cells);
+  }
+
+  /** @ignore */
+  [isOwned](): boolean {
+    return Atomics.load(this.#cells, 0) !== 0;
+  }
+
+  /** @ignore */
+  [releaseAll](): number {
+    this.release();
+    return 1;
+  }
+
+  /** @ignore */
+  *[restore](): Steps<void> {
+    yield* lockSteps(this.#cells, 0, Infinity);
+  }
+}
+
+registerShareable(
+  "Lock",
+  (cells) => rebuildOver(cells as Int32Array, () => new Lock()),
+);
+
+const MUTEX = 0;
+/** The owner's pid + 1, or 0 when free. */
+const OWNER = 1;
+/** How many times the owner holds it. */
+const COUNT = 2;
+
+/**
+ * A recursive lock, like Python's `multiprocessing.RLock`: the thread that
+ * holds it may take it again, and must release it as many times. Only the
+ * owner may release it. Threads are told apart by their process pid, so
+ * async code on one thread shares ownership.
+ *
+ * @example Usage
+ * ```ts
+ * import { RLock } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * const lock = new RLock();
+ * lock.acquire();
+ * assert.equal(lock.acquire(), true); // again, same owner
+ * lock.release();
+ * lock.release();
+ * assert.throws(() => lock.release(), RangeError);
+ * ```
+ */
+export class RLock {
+  #cells: Int32Array;
+  #handle: Disposable;
+
+  /** Creates an unlocked recursive lock. */
+  constructor() {
+    this.#cells = sharedCells(3);
+    this.#handle = releaser(() => this.release());
+  }
+
+  /**
+   * Takes the lock, or takes it once more if this thread holds it.
+   *
+   * @param options `blocking: false` tries once; `timeout` bounds the wait (ms).
+   * @returns Whether the lock was taken.
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `timeout` is negative.
+   */
+  acquire(options?: AcquireOptions): boolean {
+    const deadline = options === undefined
+      ? Infinity
+      : acquireDeadline("acquire RLock", options);
+    const me = identity().pid + 1;
+    if (this.#reenter(me)) return true;
+    const cells = this.#cells;
+    if (
+      tryLock(cells, MUTEX) ||
+      (deadline !== null && block(lockSteps(cells, MUTEX, deadline)))
+    ) {
+      return this.#own(me, 1);
+    }
+    return false;
+  }
+
+  /**
+   * Takes the lock without blocking the event loop.
+   *
+   * @param options `timeout` bounds the wait (ms).
+   * @returns A promise of whether the lock was taken.
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `timeout` is negative.
+   */
+  async acquireAsync(options?: AcquireAsyncOptions): Promise<boolean> {
+    const deadline = asyncDeadline("acquire RLock", options);
+    const me = identity().pid + 1;
+    if (this.#reenter(me)) return true;
+    const cells = this.#cells;
+    if (
+      tryLock(cells, MUTEX) ||
+      await blockAsync(lockSteps(cells, MUTEX, deadline))
+    ) {
+      return this.#own(me, 1);
+    }
+    return false;
+  }
+
+  #reenter(me: number): boolean {
+    const cells = this.#cells;
+    if (cells[OWNER] !== me) return false;
+    cells[COUNT]++;
+    return true;
+  }
+
+  #own(me: number, count: number): true {
+    const cells = this.#cells;
+    cells[OWNER] = me;
+    cells[COUNT] = count;
+    return true;
+  }
+
+  /**
+   * Releases one level of ownership; the last one frees the lock.
+   *
+   * @throws {RangeError} If this thread does not hold the lock.
+   */
+  release(): void {
+    const cells = this.#cells;
+    const me = identity().pid + 1;
+    if (cells[OWNER] !== me) throw notOwned(cells[OWNER]);
+    if (--cells[COUNT] === 0) {
+      cells[OWNER] = 0;
+      unlock(cells, MUTEX);
+    }
+  }
+
+  /**
+   * Takes the lock for a `using` block, which releases it.
+   *
+   * @param options `timeout` bounds the wait (ms).
+   * @returns A handle whose disposal releases the lock once.
+   * @throws {TimeoutError} If `timeout` passed first.
+   */
+  hold(options?: AcquireAsyncOptions): Disposable {
+    return held("hold RLock", this.acquire(options), options, this.#handle);
+  }
+
+  /**
+   * Takes the lock for an `await using` block without blocking the event loop.
+   *
+   * @param options `timeout` bounds the wait (ms).
+   * @returns A promise of a handle whose disposal releases the lock once.
+   * @throws {TimeoutError} If `timeout` passed first.
+   */
+  async holdAsync(options?: AcquireAsyncOptions): Promise<Disposable> {
+    const acquired = await this.acquireAsync(options);
+    return held("hold RLock", acquired, options, this.#handle);
+  }
+
+  /** @ignore */
+  [reduce](): Reduced {
+    return reduced("RLock", this.#cells);
+  }
+
+  /** @ignore */
+  [isOwned](): boolean {
+    return this.#cells[OWNER] === identity().pid + 1;
+  }
+
+  /** @ignore */
+  [releaseAll](): number {
+    const cells = this.#cells;
+    const count = cells[COUNT];
+    if (cells[OWNER] !== identity().pid + 1) throw notOwned(cells[OWNER]);
+    cells[COUNT] = 0;
+    cells[OWNER] = 0;
+    unlock(cells, MUTEX);
+    return count;
+  }
+
+  /** @ignore */
+  *[restore](count: number): Steps<void> {
+    yield* lockSteps(this.#cells, MUTEX, Infinity);
+    this.#own(identity().pid + 1, count);
+  }
+}
+
+function notOwned(owner: number): RangeError {
+  return new RangeError(
+    owner === 0
+      ? "Cannot release RLock: it is not locked"
+      : `Cannot release RLock: it is owned by pid ${
+        owner - 1
+      }, not by this thread (pid ${identity().pid})`,
+  );
+}
+
+registerShareable(
+  "RLock",
+  (cells) => rebuildOver(cells as Int32Array, () => new RLock()),
+);

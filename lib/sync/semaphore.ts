@@ -1,0 +1,242 @@
+/**
+ * `Semaphore` and `BoundedSemaphore`: counters in shared memory that
+ * `acquire()` decrements, waiting while they are zero.
+ *
+ * @module
+ */
+import {
+  type AcquireAsyncOptions,
+  acquireDeadline,
+  type AcquireOptions,
+  asyncDeadline,
+  held,
+  releaser,
+} from "./_acquire.ts";
+import {
+  reduce,
+  type Reduced,
+  reduced,
+  registerShareable,
+} from "../_core/codec.ts";
+import { block, blockAsync, notify, type Steps } from "./_futex.ts";
+import { rebuildOver, sharedCells } from "../_core/shared.ts";
+import { describe } from "../_core/validate.ts";
+
+const VALUE = 0;
+/** How many threads wait for VALUE to leave 0; release skips notify at 0. */
+const WAITERS = 1;
+/** The largest VALUE release may reach. */
+const MAX = 2;
+/** 1 for a BoundedSemaphore. */
+const BOUNDED = 3;
+const INT32_MAX = 2 ** 31 - 1;
+
+function tryDecrement(cells: Int32Array): boolean {
+  // Guess 1 (a semaphore used as a lock) to save a load.
+  let value = Atomics.compareExchange(cells, VALUE, 1, 0);
+  while (value > 1) {
+    const seen = Atomics.compareExchange(cells, VALUE, value, value - 1);
+    if (seen === value) return true;
+    value = seen;
+  }
+  return value === 1;
+}
+
+function* decrementSteps(cells: Int32Array, deadline: number): Steps<boolean> {
+  for (;;) {
+    if (tryDecrement(cells)) return true;
+    if (Atomics.load(cells, VALUE) > 0) continue; // lost a race; try again
+    Atomics.add(cells, WAITERS, 1);
+    const woken = yield { cells, index: VALUE, value: 0, deadline };
+    Atomics.sub(cells, WAITERS, 1);
+    if (!woken) return false;
+  }
+}
+
+/**
+ * A counting semaphore, like Python's `multiprocessing.Semaphore`:
+ * `acquire()` takes one unit, waiting while there is none; `release()` gives
+ * one back. Passed to a `Process` it arrives as the same semaphore.
+ *
+ * `acquire()` blocks its thread (right in worker code); on the main thread
+ * use `acquireAsync()`, which never blocks the event loop.
+ *
+ * @example Usage
+ * ```ts
+ * import { Semaphore } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * const slots = new Semaphore(2);
+ * assert.equal(slots.acquire(), true);
+ * assert.equal(await slots.acquireAsync(), true);
+ * assert.equal(slots.acquire({ timeout: 10 }), false);
+ * slots.release();
+ * assert.equal(slots.getValue(), 1);
+ * ```
+ */
+export class Semaphore {
+  #cells: Int32Array;
+  #bounded: boolean;
+  #handle: Disposable;
+
+  /**
+   * Creates a semaphore holding `value` units.
+   *
+   * @param value The initial count, an integer from 0 to 2³¹ − 1.
+   * @throws {TypeError} If `value` is not a number.
+   * @throws {RangeError} If `value` is not an integer in range.
+   */
+  constructor(value: number = 1) {
+    const bounded = new.target === BoundedSemaphore;
+    this.#cells = sharedCells(4, (cells) => {
+      cells[VALUE] = checkValue(new.target.name, value);
+      cells[MAX] = bounded ? value : INT32_MAX;
+      cells[BOUNDED] = bounded ? 1 : 0;
+    });
+    this.#bounded = this.#cells[BOUNDED] === 1;
+    this.#handle = releaser(() => this.release());
+  }
+
+  /**
+   * Takes one unit, blocking this thread while there is none.
+   *
+   * @param options `blocking: false` tries once; `timeout` bounds the wait (ms).
+   * @returns Whether a unit was taken.
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `timeout` is negative.
+   */
+  acquire(options?: AcquireOptions): boolean {
+    const cells = this.#cells;
+    if (options === undefined) {
+      return tryDecrement(cells) || block(decrementSteps(cells, Infinity));
+    }
+    const deadline = acquireDeadline(`acquire ${this.#kind()}`, options);
+    if (tryDecrement(cells)) return true;
+    return deadline !== null && block(decrementSteps(cells, deadline));
+  }
+
+  /**
+   * Takes one unit without blocking the event loop.
+   *
+   * @param options `timeout` bounds the wait (ms).
+   * @returns A promise of whether a unit was taken.
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `timeout` is negative.
+   */
+  async acquireAsync(options?: AcquireAsyncOptions): Promise<boolean> {
+    const deadline = asyncDeadline(`acquire ${this.#kind()}`, options);
+    return tryDecrement(this.#cells) ||
+      await blockAsync(decrementSteps(this.#cells, deadline));
+  }
+
+  /**
+   * Gives one unit back and wakes one waiter.
+   *
+   * @throws {RangeError} If a `BoundedSemaphore` would pass its initial value.
+   */
+  release(): void {
+    const cells = this.#cells;
+    if (this.#bounded) {
+      let value;
+      do {
+        value = Atomics.load(cells, VALUE);
+        if (value >= cells[MAX]) throw this.#releasedTooOften();
+      } while (
+        Atomics.compareExchange(cells, VALUE, value, value + 1) !== value
+      );
+    } else if (Atomics.add(cells, VALUE, 1) === INT32_MAX) {
+      Atomics.sub(cells, VALUE, 1);
+      throw this.#releasedTooOften();
+    }
+    if (Atomics.load(cells, WAITERS) !== 0) notify(cells, VALUE, 1);
+  }
+
+  /** The number of units available now. */
+  getValue(): number {
+    return Atomics.load(this.#cells, VALUE);
+  }
+
+  /**
+   * Takes one unit for a `using` block, which gives it back.
+   *
+   * @param options `timeout` bounds the wait (ms).
+   * @returns A handle whose disposal releases the unit.
+   * @throws {TimeoutError} If `timeout` passed first.
+   */
+  hold(options?: AcquireAsyncOptions): Disposable {
+    const acquired = this.acquire(options);
+    return held(`hold ${this.#kind()}`, acquired, options, this.#handle);
+  }
+
+  /**
+   * Takes one unit for an `await using` block without blocking the event loop.
+   *
+   * @param options `timeout` bounds the wait (ms).
+   * @returns A promise of a handle whose disposal releases the unit.
+   * @throws {TimeoutError} If `timeout` passed first.
+   */
+  async holdAsync(options?: AcquireAsyncOptions): Promise<Disposable> {
+    const acquired = await this.acquireAsync(options);
+    return held(`hold ${this.#kind()}`, acquired, options, this.#handle);
+  }
+
+  /** @ignore */
+  [reduce](): Reduced {
+    return reduced(this.#kind(), this.#cells);
+  }
+
+  #kind(): string {
+    return this.#bounded ? "BoundedSemaphore" : "Semaphore";
+  }
+
+  #releasedTooOften(): RangeError {
+    const max = this.#cells[MAX];
+    return new RangeError(
+      !this.#bounded
+        ? `Cannot release Semaphore: its value would pass ${max}`
+        : `Cannot release BoundedSemaphore: it was released more times than acquired, its value is back at its initial ${max}`,
+    );
+  }
+}
+
+function checkValue(kind: string, value: unknown): number {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `Cannot create ${kind}: value must be a number, received ${
+        describe(value)
+      }`,
+    );
+  }
+  if (!Number.isInteger(value) || value < 0 || value > INT32_MAX) {
+    throw new RangeError(
+      `Cannot create ${kind}: value must be an integer from 0 to ${INT32_MAX}, received ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * A semaphore that may not be released past its initial value, like
+ * Python's `multiprocessing.BoundedSemaphore`.
+ *
+ * @example Usage
+ * ```ts
+ * import { BoundedSemaphore } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * const slots = new BoundedSemaphore(1);
+ * slots.acquire();
+ * slots.release();
+ * assert.throws(() => slots.release(), RangeError);
+ * ```
+ */
+export class BoundedSemaphore extends Semaphore {}
+
+registerShareable(
+  "Semaphore",
+  (cells) => rebuildOver(cells, () => new Semaphore()),
+);
+registerShareable(
+  "BoundedSemaphore",
+  (cells) => rebuildOver(cells, () => new BoundedSemaphore()),
+);

@@ -1,0 +1,215 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { Lock, Process, type ProcessOptions, RLock } from "../../mod.ts";
+import {
+  fixture,
+  runFixture,
+  runProcesses,
+  sharedInts,
+  waitUntil,
+} from "../_helpers.ts";
+
+const module = fixture("sync_targets");
+const targets = await import(
+  module.href
+) as typeof import("../fixtures/sync_targets.ts");
+
+function runAll<A extends unknown[]>(
+  count: number,
+  options: Omit<ProcessOptions<A>, "module">,
+): Promise<void> {
+  return runProcesses(
+    count,
+    () => new Process({ ...options, module }) as Process<never>,
+  );
+}
+
+for (const Kind of [Lock, RLock]) {
+  const name = Kind.name;
+  describe(name, () => {
+    test(`${name}.acquire() and release() toggle the lock`, () => {
+      const lock = new Kind();
+      assert.equal(lock.acquire(), true);
+      if (Kind === Lock) {
+        assert.equal(lock.acquire({ blocking: false }), false);
+      }
+      lock.release();
+      assert.equal(lock.acquire({ blocking: false }), true);
+      lock.release();
+    });
+
+    test(`${name} stress: 4 workers × 100,000 locked increments lose nothing`, async () => {
+      const lock = new Kind();
+      const shared = sharedInts();
+      await runAll(4, {
+        target: targets.lockedIncrements,
+        args: [lock, shared, 100_000],
+      });
+      assert.equal(shared[0], 400_000);
+      assert.equal(lock.acquire({ blocking: false }), true);
+    });
+
+    test(`${name}.acquire({ timeout }) returns false after the timeout while a worker holds it`, async () => {
+      const lock = new Kind();
+      const shared = sharedInts();
+      const p = new Process({
+        target: targets.holdFor,
+        args: [lock, shared, 400],
+        module,
+      });
+      p.start();
+      await waitUntil(() => Atomics.load(shared, 1) === 1);
+      let started = performance.now();
+      assert.equal(lock.acquire({ timeout: 50 }), false);
+      let elapsed = performance.now() - started;
+      assert.ok(elapsed >= 45 && elapsed < 5_000, `waited ${elapsed} ms`);
+      started = performance.now();
+      assert.equal(await lock.acquireAsync({ timeout: 50 }), false);
+      elapsed = performance.now() - started;
+      assert.ok(elapsed >= 45 && elapsed < 5_000, `waited ${elapsed} ms`);
+      assert.equal(lock.acquire({ timeout: 0 }), false);
+      await assert.rejects(lock.holdAsync({ timeout: 10 }), {
+        name: "TimeoutError",
+        message: `Cannot hold ${name}: not acquired within 10 ms`,
+      });
+      assert.equal(await lock.acquireAsync({ timeout: 10_000 }), true);
+      lock.release();
+      await p.join();
+    });
+
+    test(`${name}.acquireAsync() waits without blocking the event loop`, async () => {
+      const lock = new Kind();
+      const shared = sharedInts();
+      const p = new Process({
+        target: targets.holdFor,
+        args: [lock, shared, 200],
+        module,
+      });
+      p.start();
+      await waitUntil(() => Atomics.load(shared, 1) === 1);
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 10);
+      assert.equal(await lock.acquireAsync(), true);
+      clearInterval(timer);
+      assert.ok(ticks >= 3, `only ${ticks} ticks`);
+      lock.release();
+      await p.join();
+    });
+
+    test(`${name}: an async waiter on the main thread and sync waiters in workers share the lock`, async () => {
+      const lock = new Kind();
+      const shared = sharedInts();
+      const ps = [0, 1].map(() =>
+        new Process({
+          target: targets.lockedIncrements,
+          args: [lock, shared, 50_000],
+          module,
+        })
+      );
+      for (const p of ps) p.start();
+      for (let i = 0; i < 2_000; i++) {
+        await using _ = await lock.holdAsync();
+        shared[0]++;
+      }
+      await Promise.all(ps.map((p) => p.join()));
+      assert.equal(shared[0], 102_000);
+    });
+
+    test(`${name}.hold() releases at the end of a using block`, async () => {
+      const lock = new Kind();
+      const shared = sharedInts();
+      {
+        using _ = lock.hold();
+        await runAll(1, {
+          target: targets.tryAcquire,
+          args: [lock, shared],
+        });
+      }
+      assert.equal(shared[0], 2);
+      await runAll(1, { target: targets.tryAcquire, args: [lock, shared] });
+      assert.equal(shared[0], 3);
+    });
+  });
+
+  describe(`${name} bad input`, () => {
+    test(`${name}.release() of an unlocked lock throws RangeError`, () => {
+      assert.throws(() => new Kind().release(), {
+        name: "RangeError",
+        message: `Cannot release ${name}: it is not locked`,
+      });
+    });
+
+    test(`${name}.acquire() rejects bad options and leaves the lock free`, async () => {
+      const lock = new Kind();
+      const what = `Cannot acquire ${name}`;
+      assert.throws(() => lock.acquire({ timeout: -1 }), {
+        name: "RangeError",
+        message: `${what}: timeout must not be negative, received -1`,
+      });
+      assert.throws(() => lock.acquire({ timeout: "5" as never }), {
+        name: "TypeError",
+        message:
+          `${what}: timeout must be a number of milliseconds, received "5"`,
+      });
+      assert.throws(() => lock.acquire({ blocking: 0 as never }), {
+        name: "TypeError",
+        message: `${what}: "blocking" must be a boolean, received 0`,
+      });
+      assert.throws(() => lock.acquire({ tiemout: 5 } as never), {
+        name: "TypeError",
+        message:
+          `${what}: unknown option "tiemout" (known: blocking, timeout), received 5`,
+      });
+      assert.throws(() => lock.acquire(5 as never), {
+        name: "TypeError",
+        message: `${what}: options must be an object, received 5`,
+      });
+      await assert.rejects(lock.acquireAsync({ timeout: -1 }), {
+        name: "RangeError",
+        message: `${what}: timeout must not be negative, received -1`,
+      });
+      assert.equal(lock.acquire({ blocking: false }), true);
+      lock.release();
+    });
+  });
+}
+
+describe("RLock ownership", () => {
+  test("RLock.acquire() nests and needs as many releases", () => {
+    const lock = new RLock();
+    lock.acquire();
+    lock.acquire();
+    lock.release();
+    lock.release();
+    assert.throws(() => lock.release(), {
+      name: "RangeError",
+      message: "Cannot release RLock: it is not locked",
+    });
+  });
+
+  test("RLock.release() from another worker throws RangeError", async () => {
+    const lock = new RLock();
+    lock.acquire();
+    const shared = sharedInts();
+    await runAll(1, { target: targets.releaseForeign, args: [lock, shared] });
+    assert.equal(shared[0], 1);
+    lock.release();
+  });
+
+  test("Lock.release() from another worker frees the lock, as in Python", async () => {
+    const lock = new Lock();
+    lock.acquire();
+    const shared = sharedInts();
+    await runAll(1, { target: targets.releaseForeign, args: [lock, shared] });
+    assert.equal(shared[0], 0);
+    assert.equal(lock.acquire({ blocking: false }), true);
+  });
+});
+
+describe("Lock as a script", () => {
+  test("a timed acquireAsync() on the main thread keeps the script alive until it times out", async () => {
+    const { code, stdout } = await runFixture("async_lock_timeout");
+    assert.equal(code, 0);
+    assert.equal(stdout, "acquired false after true\n");
+  });
+});

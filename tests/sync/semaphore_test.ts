@@ -1,0 +1,141 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { BoundedSemaphore, Process, Semaphore } from "../../mod.ts";
+import { fixture, runProcesses, sharedInts } from "../_helpers.ts";
+
+const module = fixture("sync_targets");
+const targets = await import(
+  module.href
+) as typeof import("../fixtures/sync_targets.ts");
+
+describe("Semaphore", () => {
+  test("Semaphore.acquire() takes units until none is left", () => {
+    const sem = new Semaphore(2);
+    assert.equal(sem.acquire(), true);
+    assert.equal(sem.acquire({ blocking: false }), true);
+    assert.equal(sem.acquire({ blocking: false }), false);
+    assert.equal(sem.getValue(), 0);
+    sem.release();
+    sem.release();
+    sem.release(); // a plain Semaphore may go past its initial value
+    assert.equal(sem.getValue(), 3);
+    assert.equal(new Semaphore().getValue(), 1);
+  });
+
+  test("Semaphore(1) stress: 4 workers × 100,000 guarded increments lose nothing", async () => {
+    const sem = new Semaphore(1);
+    const shared = sharedInts();
+    await runProcesses(4, () =>
+      new Process({
+        target: targets.lockedIncrements,
+        args: [sem, shared, 100_000],
+        module,
+      }));
+    assert.equal(shared[0], 400_000);
+    assert.equal(sem.getValue(), 1);
+  });
+
+  test("Semaphore.acquire({ timeout }) and acquireAsync({ timeout }) return false after the timeout", async () => {
+    const sem = new Semaphore(0);
+    let started = performance.now();
+    assert.equal(sem.acquire({ timeout: 50 }), false);
+    assert.ok(performance.now() - started >= 45);
+    started = performance.now();
+    assert.equal(await sem.acquireAsync({ timeout: 50 }), false);
+    assert.ok(performance.now() - started >= 45);
+    await assert.rejects(sem.holdAsync({ timeout: 5 }), {
+      name: "TimeoutError",
+      message: "Cannot hold Semaphore: not acquired within 5 ms",
+    });
+  });
+
+  test("Semaphore.acquireAsync() is woken by a release in a worker", async () => {
+    const sem = new Semaphore(0);
+    const waiting = sem.acquireAsync({ timeout: 10_000 });
+    const releaser = new Process({
+      target: (s: Semaphore) => s.release(),
+      args: [sem],
+    });
+    releaser.start();
+    assert.equal(await waiting, true);
+    await releaser.join();
+    assert.equal(sem.getValue(), 0);
+  });
+
+  test("Semaphore.hold() gives the unit back at the end of a using block", async () => {
+    const sem = new BoundedSemaphore(1);
+    {
+      await using _ = await sem.holdAsync();
+      assert.equal(sem.getValue(), 0);
+    }
+    {
+      using _ = sem.hold();
+      assert.equal(sem.getValue(), 0);
+    }
+    assert.equal(sem.getValue(), 1);
+  });
+
+  test("BoundedSemaphore shared with a worker keeps its bound", async () => {
+    const sem = new BoundedSemaphore(1);
+    sem.acquire();
+    const p = new Process({
+      target: (s: BoundedSemaphore) => {
+        s.release();
+        s.release();
+      },
+      args: [sem],
+    });
+    p.start();
+    await p.join();
+    assert.equal(p.exitCode, 1);
+    assert.equal(sem.getValue(), 1);
+  });
+});
+
+describe("Semaphore bad input", () => {
+  test("new Semaphore() rejects a negative, fractional or non-numeric value", () => {
+    assert.throws(() => new Semaphore(-1), {
+      name: "RangeError",
+      message:
+        "Cannot create Semaphore: value must be an integer from 0 to 2147483647, received -1",
+    });
+    assert.throws(() => new BoundedSemaphore(1.5), {
+      name: "RangeError",
+      message:
+        "Cannot create BoundedSemaphore: value must be an integer from 0 to 2147483647, received 1.5",
+    });
+    assert.throws(() => new Semaphore("2" as never), {
+      name: "TypeError",
+      message: 'Cannot create Semaphore: value must be a number, received "2"',
+    });
+  });
+
+  test("BoundedSemaphore.release() past the initial value throws RangeError", () => {
+    const sem = new BoundedSemaphore(2);
+    sem.acquire();
+    sem.release();
+    assert.throws(() => sem.release(), {
+      name: "RangeError",
+      message:
+        "Cannot release BoundedSemaphore: it was released more times than acquired, its value is back at its initial 2",
+    });
+    assert.equal(sem.getValue(), 2);
+  });
+
+  test("Semaphore.acquire() rejects a negative timeout", async () => {
+    const sem = new Semaphore(0);
+    assert.throws(() => sem.acquire({ timeout: -5 }), {
+      name: "RangeError",
+      message:
+        "Cannot acquire Semaphore: timeout must not be negative, received -5",
+    });
+    await assert.rejects(
+      new BoundedSemaphore(0).acquireAsync({ timeout: NaN }),
+      {
+        name: "TypeError",
+        message:
+          "Cannot acquire BoundedSemaphore: timeout must be a number of milliseconds, received NaN",
+      },
+    );
+  });
+});
