@@ -37,7 +37,9 @@ const pkg = {
     "Python's multiprocessing for Deno, Bun and Node: Pool, shared memory, locks, queues and managers",
   license: deno.license,
   type: "module",
-  engines: { node: ">=20" },
+  // The Node LTS lines tested (package.json pins them), from the first
+  // release of each with `import.meta.main`, which the README's examples use.
+  engines: { node: "^22.18.0 || >=24.2.0" },
   exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
   types: "./mod.d.ts",
   files: ["mod.js", "mod.d.ts", "lib/", "README.md", "LICENSE"],

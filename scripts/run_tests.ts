@@ -1,8 +1,12 @@
-// Runs the one test suite on Deno, Bun and Node (Node against the npm
-// build), prints each runtime's counts, and fails if any runtime fails or
-// runs no test. Usage: deno task test [--runtime deno,bun,node] [files...]
+// Runs the one test suite on Deno, Bun and every pinned Node line (Node
+// against the npm build), prints each runtime's counts, and fails if any
+// runtime fails or runs no test.
+// Usage: deno task test [--runtime deno,bun,node] [files...]
+// `node` means every line in package.json (node24,node22); name one to run
+// only that line.
 import { existsSync, readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { nodeBinary, nodeLines } from "./_node_lines.ts";
 
 const { values, positionals } = parseArgs({
   options: { runtime: { type: "string", default: "deno,bun,node" } },
@@ -74,6 +78,14 @@ async function run(
   return { code: (await child.status).code, output };
 }
 
+let built: Promise<number> | undefined;
+/** Builds the npm package once for every Node line; its exit code. */
+function buildNpm(): Promise<number> {
+  built ??= run(Deno.execPath(), ["run", "-A", "scripts/build_npm.ts"])
+    .then(({ code }) => code);
+  return built;
+}
+
 const runners: Record<string, () => Promise<[number, Counts]>> = {
   async deno() {
     const { code, output } = await run(Deno.execPath(), [
@@ -93,30 +105,41 @@ const runners: Record<string, () => Promise<[number, Counts]>> = {
     ]);
     return [code, parseBun(output)];
   },
-  async node() {
-    const build = await run(Deno.execPath(), [
-      "run",
-      "-A",
-      "scripts/build_npm.ts",
-    ]);
-    if (build.code !== 0) return [build.code, { passed: 0, failed: 1 }];
-    const { code, output } = await run("node", [
+};
+const lines = nodeLines(root);
+for (const line of lines) {
+  runners[line.name] = async () => {
+    const code = await buildNpm();
+    if (code !== 0) return [code, { passed: 0, failed: 1 }];
+    // TAP on every line: Node 23+ defaults to the spec reporter.
+    const { code: exit, output } = await run(line.binary, [
       "--test",
+      "--test-reporter=tap",
       ...files.map((f) => `npm/${f.replace(/\.ts$/, ".js")}`),
     ]);
-    return [code, parseNode(output)];
-  },
-};
+    return [exit, parseNode(output)];
+  };
+}
 
 const summary: string[] = [];
 let ok = true;
 let total: Counts = { passed: 0, failed: 0 };
-for (const name of values.runtime!.split(",")) {
-  const runner = runners[name];
-  if (runner === undefined) {
-    throw new TypeError(`Unknown runtime, received "${name}"`);
+const requested = values.runtime!.split(",")
+  .flatMap((name) => name === "node" ? lines.map((line) => line.name) : name);
+for (const name of requested) {
+  if (runners[name] === undefined) {
+    throw new TypeError(
+      `Cannot run the tests: unknown runtime, expected one of node, ${
+        Object.keys(runners).join(", ")
+      }, received "${name}"`,
+    );
   }
-  const [code, counts] = await runner();
+  // Before any stage runs: a Node line that is not installed fails now.
+  const line = lines.find((line) => line.name === name);
+  if (line !== undefined) nodeBinary(line);
+}
+for (const name of requested) {
+  const [code, counts] = await runners[name]();
   const good = code === 0 && counts.failed === 0 && counts.passed > 0;
   ok &&= good;
   total = {
@@ -124,7 +147,7 @@ for (const name of values.runtime!.split(",")) {
     failed: total.failed + counts.failed,
   };
   summary.push(
-    `${name.padEnd(5)} ${
+    `${name.padEnd(6)} ${
       good ? "ok  " : "FAIL"
     } ${counts.passed} passed, ${counts.failed} failed (exit ${code})`,
   );
