@@ -1,11 +1,13 @@
 // Runs every bench/*_bench.ts on Deno and Bun, and on Node from the npm
 // build when the bench's header says how (`node npm/bench/<name>.js`),
 // printing mitata's output and charts, then each runtime's wall time.
+// Node is the active LTS line: the newest one package.json pins.
 // Usage: deno task bench [--runtime deno,bun,node] [--json out.json] [names...]
 // --json collects the numbers each bench writes to $BENCH_JSON into one file.
 import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { nodeBinary, nodeLines } from "./_node_lines.ts";
 
 const { values, positionals } = parseArgs({
   options: {
@@ -32,7 +34,7 @@ function command(runtime: string, name: string): string[] | null {
   if (runtime === "bun") return [bin("bun"), file];
   const header = readFileSync(file, "utf8");
   return header.includes(`npm/bench/${name}.js`)
-    ? ["node", `npm/bench/${name}.js`]
+    ? [nodeBinary(nodeLines(root)[0]), `npm/bench/${name}.js`]
     : null;
 }
 

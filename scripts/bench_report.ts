@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
+import { nodeLines } from "./_node_lines.ts";
 
 const { values } = parseArgs({ options: { from: { type: "string" } } });
 const root = new URL("..", import.meta.url).pathname;
@@ -42,7 +43,7 @@ const cpu = /^model name\s*:\s*(.*)$/m.exec(
 const versions = [
   `Deno ${Deno.version.deno}`,
   `Bun ${await output(["node_modules/.bin/bun", "--version"])}`,
-  `Node ${(await output(["node", "--version"])).replace(/^v/, "")}`,
+  `Node ${nodeLines(root)[0].version}`,
   (await output(["python3", "--version"])).replace("python", "Python"),
 ];
 

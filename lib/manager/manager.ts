@@ -223,26 +223,23 @@ export class BaseManager {
         })),
     };
     this.#state = "started";
-    let worker!: WorkerHandle;
     let channel: SocketEvents | null = null;
-    // Node 20 has no Promise.withResolvers.
-    const started = new Promise<SocketAddress>((resolve, reject) => {
-      worker = runtime.spawn(WORKER_URL, {
-        message(data) {
-          const reply = data as FromManager;
-          if (reply.type === "manager-data") channel?.data(reply.bytes);
-          else if (reply.type === "manager-ready") resolve(reply.address);
-          else reject(decodeThrown(reply.error));
-        },
-        exit(code) {
-          reject(new ProcessError(`its server exited with code ${code}`));
-        },
-      });
+    const started = Promise.withResolvers<SocketAddress>();
+    const worker = runtime.spawn(WORKER_URL, {
+      message(data) {
+        const reply = data as FromManager;
+        if (reply.type === "manager-data") channel?.data(reply.bytes);
+        else if (reply.type === "manager-ready") started.resolve(reply.address);
+        else started.reject(decodeThrown(reply.error));
+      },
+      exit(code) {
+        started.reject(new ProcessError(`its server exited with code ${code}`));
+      },
     });
     this.#worker = worker;
     worker.postMessage(message);
     try {
-      this.#address = await started;
+      this.#address = await started.promise;
     } catch (error) {
       await worker.terminate();
       this.#state = "shut down";
