@@ -43,3 +43,4 @@ export * from "./lib/manager/proxy.ts";
 export * from "./lib/manager/sync_manager.ts";
 export * from "./lib/manager/sync_proxy.ts";
 export * from "./lib/manager/value_proxy.ts";
+export * from "./lib/pool/thread_pool.ts";
