@@ -44,3 +44,5 @@ export * from "./lib/manager/sync_manager.ts";
 export * from "./lib/manager/sync_proxy.ts";
 export * from "./lib/manager/value_proxy.ts";
 export * from "./lib/pool/thread_pool.ts";
+export * from "./lib/sharedctypes/shared_memory.ts";
+export * from "./lib/sharedctypes/shareable_list.ts";

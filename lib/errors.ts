@@ -196,3 +196,54 @@ export class BrokenBarrierError extends ProcessError {}
  * ```
  */
 export class EOFError extends ProcessError {}
+
+/**
+ * A `SharedMemory` (or `ShareableList`) was to be created under a name that
+ * is taken, like Python's `FileExistsError`; `code` is `"EEXIST"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { FileExistsError, SharedMemory } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * using shm = new SharedMemory({ create: true, size: 8 });
+ * assert.throws(
+ *   () => new SharedMemory({ name: shm.name, create: true, size: 8 }),
+ *   FileExistsError,
+ * );
+ * shm.unlink();
+ * ```
+ */
+export class FileExistsError extends Error {
+  /** The POSIX error code, as Node's file errors carry it. */
+  readonly code = "EEXIST";
+
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "FileExistsError";
+  }
+}
+
+/**
+ * No `SharedMemory` has the name asked for (never created, or unlinked),
+ * like Python's `FileNotFoundError`; `code` is `"ENOENT"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { FileNotFoundError, SharedMemory } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => new SharedMemory({ name: "no_such_block" }), FileNotFoundError);
+ * ```
+ */
+export class FileNotFoundError extends Error {
+  /** The POSIX error code, as Node's file errors carry it. */
+  readonly code = "ENOENT";
+
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "FileNotFoundError";
+  }
+}
