@@ -46,3 +46,4 @@ export * from "./lib/manager/value_proxy.ts";
 export * from "./lib/pool/thread_pool.ts";
 export * from "./lib/sharedctypes/shared_memory.ts";
 export * from "./lib/sharedctypes/shareable_list.ts";
+export * from "./lib/logging.ts";

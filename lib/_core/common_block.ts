@@ -10,6 +10,8 @@
 export const PIDS = 0;
 /** Int32 cell: the logging level every thread filters by (0: not set). */
 export const LOG_LEVEL = 1;
+/** Int32 cell: 1 once `logToStderr()` ran in any thread. */
+export const LOG_TO_STDERR = 5;
 /** Int32 cell: the heap's mutex word. */
 export const HEAP_LOCK = 2;
 /** Int32 cell: the last serial number given to a heap block. */
