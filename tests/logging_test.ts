@@ -25,7 +25,7 @@ describe("logging", () => {
   });
 
   test("logToStderr() writes [LEVEL/ProcessName] lines from every thread, filtered by the shared level", async () => {
-    const { code, stderr } = await runFixture("logging_targets");
+    const { code, stderr } = await runFixture("logging_script");
     assert.equal(code, 0);
     const lines = stderr.split("\n").filter((line) => line.startsWith("["));
     assert.match(lines[2], /^\[INFO\/SpawnPoolWorker-\d+\] pool says 1$/);
