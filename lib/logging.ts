@@ -83,7 +83,7 @@ function levelName(level: number): string {
  * const logger = getLogger();
  * logger.setLevel("DEBUG");
  * assert.equal(logger.level, 10);
- * assert.equal(logger.isEnabledFor("INFO"), true);
+ * assert.equal(logger.getEffectiveLevel(), 10);
  * logger.setLevel("NOTSET");
  * assert.equal(logger.getEffectiveLevel(), 30); // WARNING, as in Python
  * ```

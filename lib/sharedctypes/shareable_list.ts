@@ -287,7 +287,7 @@ export class ShareableList implements Iterable<ShareableItem> {
     this.shm.close();
   }
 
-  /** For the codec: the block, which the receiving thread attaches to. */
+  /** @ignore */
   [reduce](): Reduced {
     return reduced(TAG, encode(this.shm));
   }

@@ -147,7 +147,7 @@ export class SharedMemory {
     this.close();
   }
 
-  /** For the codec: the block's place, so a worker opens the same block. */
+  /** @ignore */
   [reduce](): Reduced {
     const { offset, serial, name } = this.#block;
     return reduced(TAG, { offset, serial, name } satisfies SharedMemoryState);
