@@ -47,3 +47,4 @@ export * from "./lib/pool/thread_pool.ts";
 export * from "./lib/sharedctypes/shared_memory.ts";
 export * from "./lib/sharedctypes/shareable_list.ts";
 export * from "./lib/logging.ts";
+export * from "./lib/sharedctypes/shared_memory_manager.ts";

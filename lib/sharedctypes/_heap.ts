@@ -23,9 +23,10 @@ const OPEN = 2; // handles not yet closed
 const SERIAL = 3; // tells a reused block from the one a handle opened
 const DATA_SIZE = 4; // bytes asked for
 const NAME_LENGTH = 5; // UTF-8 bytes of the name
-const NAME_AT = 24; // byte offset of the name in the header
+const OWNER = 6; // the SharedMemoryManager that unlinks it at shutdown, or 0
+const NAME_AT = 32; // byte offset of the name in the header
 /** The longest name, in UTF-8 bytes. */
-export const NAME_MAX = 72;
+export const NAME_MAX = 64;
 const HEADER = NAME_AT + NAME_MAX; // 96: keeps data 16-byte aligned
 const ALIGN = 16;
 /** The heap grows by at least this much at a time. */
@@ -215,6 +216,7 @@ export function createBlock(
     v.words[w + SERIAL] = Atomics.add(v.cells, HEAP_SERIAL, 1) + 1;
     v.words[w + DATA_SIZE] = size;
     v.words[w + NAME_LENGTH] = bytes.length;
+    v.words[w + OWNER] = 0;
     v.bytes.set(bytes, at + NAME_AT);
     v.bytes.fill(0, at + HEADER, at + HEADER + size);
     return opened(v, at);
@@ -285,6 +287,37 @@ export function unlinkBlock(what: string, ref: BlockRef, name: string): void {
       );
     }
     v.words[w + STATE] = v.words[w + OPEN] === 0 ? FREE : UNLINKED;
+  });
+}
+
+/** A number no other block or owner has: names a SharedMemoryManager. */
+export function newOwner(): number {
+  return Atomics.add(views().cells, HEAP_SERIAL, 1) + 1;
+}
+
+/** Makes `owner` responsible for unlinking the linked block called `name`. */
+export function claimBlock(name: string, owner: number): void {
+  const bytes = nameBytes("claim SharedMemory", name);
+  locked((v) => {
+    const at = find(v, bytes);
+    if (at >= 0) v.words[at / 4 + OWNER] = owner;
+  });
+}
+
+/** Unlinks every linked block `owner` claimed; returns how many. */
+export function unlinkOwned(owner: number): number {
+  return locked((v) => {
+    let count = 0;
+    const end = heapEnd(v);
+    for (let at = HEAP_START; at < end; at += v.words[at / 4 + SIZE]) {
+      const w = at / 4;
+      if (v.words[w + STATE] !== LINKED || v.words[w + OWNER] !== owner) {
+        continue;
+      }
+      v.words[w + STATE] = v.words[w + OPEN] === 0 ? FREE : UNLINKED;
+      count++;
+    }
+    return count;
   });
 }
 

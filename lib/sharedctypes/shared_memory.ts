@@ -88,7 +88,7 @@ export class SharedMemory {
    * @throws {FileExistsError} If `create` and a block has that name.
    * @throws {FileNotFoundError} If attaching and no block has that name.
    * @throws {RangeError} If `size` is negative, not an integer, 0 with
-   * `create`, larger than the heap, or the name is longer than 72 bytes.
+   * `create`, larger than the heap, or the name is longer than 64 bytes.
    * @throws {TypeError} If `name` is missing when attaching, or an option
    * is of the wrong type.
    */

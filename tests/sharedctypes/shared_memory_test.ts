@@ -254,11 +254,11 @@ describe("SharedMemory", () => {
         'Cannot attach SharedMemory: "create" must be a boolean, received 1',
     });
     assert.throws(
-      () => new SharedMemory({ name: "x".repeat(73), create: true, size: 1 }),
+      () => new SharedMemory({ name: "x".repeat(65), create: true, size: 1 }),
       {
         name: "RangeError",
         message:
-          /^Cannot create SharedMemory: "name" must have 1 to 72 UTF-8 bytes/,
+          /^Cannot create SharedMemory: "name" must have 1 to 64 UTF-8 bytes/,
       },
     );
     assert.throws(() => new SharedMemory({ nmae: "x" } as never), {
