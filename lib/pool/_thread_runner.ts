@@ -85,12 +85,14 @@ export class ThreadRunner {
   }
 
   async #run(slot: number, task: Task): Promise<void> {
+    // Always started from a microtask: a call never runs inside submit().
     const failed = await this.#ready[slot];
     const { job, index } = task;
     if (failed !== null) job.rejectTask(index, failed.error);
     else {
       try {
-        const value = await this.#call(task);
+        let value = this.#call(task);
+        if (isThenable(value)) value = await value;
         if (!job.done) job.resolveTask(index, value);
       } catch (error) {
         if (!job.done) job.rejectTask(index, error);
@@ -98,6 +100,8 @@ export class ThreadRunner {
     }
     this.#active--;
     this.#free.push(slot);
+    // Always one await: a synchronous task must not start the next one
+    // from inside itself (100k of them would overflow the stack).
     await this.#breathe();
     this.#fill();
     if (this.#active === 0 && this.#head === this.#queue.length) {
@@ -105,24 +109,46 @@ export class ThreadRunner {
     }
   }
 
-  async #call({ job, fn, kind, payload }: Task): Promise<unknown> {
-    if (kind === CALL) return await fn(...payload as unknown[]);
-    if (kind === ITEM) return await fn(payload);
+  /** Runs a task; returns a Promise only when something had to be awaited. */
+  #call({ job, fn, kind, payload }: Task): unknown {
+    if (kind === CALL) return fn(...payload as unknown[]);
+    if (kind === ITEM) return fn(payload);
     const items = payload as unknown[];
     const results = new Array(items.length);
-    for (let i = 0; i < items.length && !job.done; i++) {
-      results[i] = kind === MAP
-        ? await fn(items[i])
-        : await fn(...items[i] as unknown[]);
+    for (let i = 0; i < items.length; i++) {
+      const result = kind === MAP ? fn(items[i]) : fn(...items[i] as unknown[]);
+      // Synchronous results are stored without a trip through the
+      // microtask queue; the first promise (or pause) hands over.
+      if (isThenable(result) || this.#breathe() !== undefined) {
+        return this.#finishChunk(job, fn, kind, items, results, i, result);
+      }
+      results[i] = result;
+    }
+    return results;
+  }
+
+  async #finishChunk(
+    job: Job,
+    fn: AnyFunction,
+    kind: number,
+    items: unknown[],
+    results: unknown[],
+    from: number,
+    pending: unknown,
+  ): Promise<unknown[]> {
+    results[from] = await pending;
+    for (let i = from + 1; i < items.length && !job.done; i++) {
       await this.#breathe();
+      results[i] =
+        await (kind === MAP ? fn(items[i]) : fn(...items[i] as unknown[]));
     }
     return results;
   }
 
   /** Every SLICE_MS of back-to-back calls, waits one macrotask (all slots). */
-  #breathe(): Promise<void> | void {
+  #breathe(): Promise<void> | undefined {
     if (this.#pause !== null) return this.#pause;
-    if (performance.now() - this.#since < SLICE_MS) return;
+    if (performance.now() - this.#since < SLICE_MS) return undefined;
     return this.#pause = new Promise((resolve) =>
       setTimeout(() => {
         this.#pause = null;
@@ -131,4 +157,8 @@ export class ThreadRunner {
       }, 0)
     );
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
