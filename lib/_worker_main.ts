@@ -34,7 +34,9 @@ async function runProcess(message: RunProcess): Promise<void> {
     report(error);
     return parent!.exit(1);
   }
-  parent!.exit(0);
+  // Like a script: end once the event loop has nothing left (exit code 0),
+  // or when the target's leftovers call process.exit or throw.
+  parent!.release();
 }
 
 parent.onMessage((data) => {

@@ -3,10 +3,11 @@
  *
  * @module
  */
-import { runtime, type WorkerHandle } from "./_runtime/mod.ts";
+import { type ModuleMeta, runtime, type WorkerHandle } from "./_runtime/mod.ts";
 import { encode } from "./_core/codec.ts";
 import { identity, nextPid, WORKER_URL } from "./_core/identity.ts";
 import {
+  checkNotImporting,
   type FunctionRef,
   functionRef,
   moduleUrls,
@@ -42,6 +43,8 @@ export interface ProcessIdentity {
 const KNOWN_OPTIONS = ["target", "args", "name", "module"] as const;
 /** Python reports a terminated child's exit code as -SIGTERM. */
 const TERMINATED = -15;
+/** How long `terminate()` waits for the runtime to stop the thread, in ms. */
+const GRACE_MS = 1000;
 
 const children = new Set<Process<never>>();
 let created = 0;
@@ -69,6 +72,7 @@ export class Process<A extends unknown[] = unknown[]> {
   #pid: number | null = null;
   #exitCode: number | null = null;
   #worker: WorkerHandle | null = null;
+  #stopping: Promise<boolean> | null = null;
   #exited: Promise<void>;
   #resolveExited!: () => void;
 
@@ -138,6 +142,7 @@ export class Process<A extends unknown[] = unknown[]> {
    * @throws {TypeError} If an argument cannot be sent to a worker.
    */
   start(): void {
+    checkNotImporting(`start process "${this.#name}"`);
     if (this.#worker !== null) {
       throw new ProcessError(
         `Cannot start process "${this.#name}": it was already started (pid ${this.#pid})`,
@@ -193,11 +198,28 @@ export class Process<A extends unknown[] = unknown[]> {
     clearTimeout(timer);
   }
 
-  /** Stops the worker at once; resolves when it is gone. Exit code -15. */
+  /**
+   * Stops the worker at once, like Python's `terminate()`: exit code -15.
+   * Resolves once its thread is gone. A no-op if the process is not alive.
+   *
+   * As in Python, this is a hard stop: `finally` blocks do not run, and a
+   * lock, semaphore or condition the child held stays held, a queue or pipe
+   * it was writing to can be left unusable, and its pending work is lost.
+   * Terminate only children that hold no shared object, or let them finish.
+   *
+   * @throws {ProcessError} If the runtime has not stopped the thread within
+   * 1 s; `isAlive()` then stays `true` until it does. Deno 2.9 cannot stop a
+   * thread busy in JavaScript until that code returns to its event loop.
+   */
   async terminate(): Promise<void> {
     if (!this.isAlive()) return;
-    await this.#worker!.terminate();
-    this.#finish(TERMINATED);
+    const worker = this.#worker!;
+    this.#stopping ??= worker.terminate(GRACE_MS);
+    if (await this.#stopping) return this.#finish(TERMINATED);
+    void worker.gone.then(() => this.#finish(TERMINATED));
+    throw new ProcessError(
+      `Cannot terminate process "${this.#name}": the runtime has not stopped its thread after ${GRACE_MS} ms (Deno cannot stop a thread busy in JavaScript until that code returns to its event loop); isAlive() stays true until it stops`,
+    );
   }
 
   #finish(code: number): void {
@@ -233,6 +255,35 @@ function uncloneable(args: unknown[]): string {
 export function currentProcess(): ProcessIdentity {
   const { name, pid } = identity();
   return { name, pid };
+}
+
+/**
+ * Whether `meta` is the `import.meta` of the script run directly: Python's
+ * `if __name__ == "__main__"`, on Deno, Bun and Node alike (Node 20 has no
+ * `import.meta.main`). Always `false` in a worker, so a module listed in
+ * `module` that guards its start-up code with it starts nothing when a
+ * worker imports it for its exports.
+ *
+ * @param meta The calling module's `import.meta`.
+ * @returns `true` only in the script's own module on the main thread.
+ *
+ * @example Usage
+ * ```ts
+ * import { isMain, Process } from "@seed/multiprocessing";
+ *
+ * export function work(n: number): void {
+ *   console.log("working on", n);
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   const p = new Process({ target: work, args: [1], module: import.meta.url });
+ *   p.start();
+ *   await p.join();
+ * }
+ * ```
+ */
+export function isMain(meta: ModuleMeta): boolean {
+  return runtime.isMainModule(meta);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   Process,
   ProcessError,
 } from "../mod.ts";
+import { runtime } from "../lib/_runtime/mod.ts";
 import { fixture, runFixture, sharedInts, waitUntil } from "./_helpers.ts";
 
 const module = fixture("targets");
@@ -108,17 +109,92 @@ describe("Process", () => {
     assert.equal(p.exitCode, 0);
   });
 
-  test("Process.terminate() stops a busy target with exit code -15", async () => {
+  test("Process.terminate() stops an idle target with exit code -15", async () => {
     const shared = sharedInts();
-    const p = new Process({ target: targets.spin, args: [shared], module });
+    const p = new Process({
+      target: targets.sleepThenMark,
+      args: [shared, 60_000],
+      module,
+    });
     p.start();
-    await waitUntil(() => Atomics.load(shared, 1) === 1);
+    await p.join(100);
     await p.terminate();
     assert.equal(p.exitCode, -15);
     assert.equal(p.isAlive(), false);
     await p.join();
     await p.terminate(); // a second terminate is a no-op
     assert.equal(p.exitCode, -15);
+  });
+
+  test("Process.terminate() resolves only once a busy thread has stopped, else rejects and stays alive", async () => {
+    const shared = sharedInts(3);
+    const p = new Process({
+      target: targets.spinCounting,
+      args: [shared],
+      module,
+      name: "busy",
+    });
+    p.start();
+    await waitUntil(() => Atomics.load(shared, 1) === 1);
+    const started = performance.now();
+    const error = await p.terminate().then(() => null, (e: unknown) => e);
+    const took = performance.now() - started;
+    const count = Atomics.load(shared, 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const moved = Atomics.load(shared, 2) - count;
+    if (error === null) {
+      assert.equal(moved, 0, "the thread ran on after terminate() resolved");
+      assert.equal(p.exitCode, -15);
+      assert.equal(p.isAlive(), false);
+    } else {
+      assert.ok(error instanceof ProcessError);
+      assert.match(
+        error.message,
+        /^Cannot terminate process "busy": the runtime has not stopped its thread after 1000 ms/,
+      );
+      assert.ok(took >= 990, `rejected after ${took} ms`);
+      assert.ok(moved > 0);
+      assert.equal(p.isAlive(), true);
+      assert.equal(p.exitCode, null);
+      // Once the loop returns to the event loop, the runtime stops the thread.
+      Atomics.store(shared, 0, 1);
+      await p.join(5000);
+      assert.equal(p.exitCode, -15);
+      assert.equal(p.isAlive(), false);
+    }
+    // Deno 2.9 cannot stop a thread busy in JavaScript; Node and Bun can.
+    assert.equal(error !== null, runtime.name === "deno");
+  });
+
+  test("Process ends like a script: the target's pending timers still run", async () => {
+    const shared = sharedInts();
+    const p = new Process({
+      target: targets.markLater,
+      args: [shared, 200],
+      module,
+    });
+    p.start();
+    await p.join(10_000);
+    assert.equal(p.exitCode, 0);
+    assert.equal(shared[0], 1);
+  });
+
+  test("Process ends with the code a timer passes to process.exit() after the target returned", async () => {
+    const p = new Process({
+      target: targets.exitLater,
+      args: [4, 100],
+      module,
+    });
+    p.start();
+    await p.join(10_000);
+    assert.equal(p.exitCode, 4);
+  });
+
+  test("Process ends with 1 when a rejection nobody handles follows the target", async () => {
+    const p = new Process({ target: targets.rejectLater, args: [50], module });
+    p.start();
+    await p.join(10_000);
+    assert.equal(p.exitCode, 1);
   });
 
   test("Process.pid and currentProcess() identify the worker", async () => {
@@ -273,8 +349,47 @@ describe("Process as a script", () => {
   test("a script exits after terminating a busy Process", async () => {
     const { code, stdout } = await runFixture("terminate_busy");
     assert.equal(code, 0);
-    assert.match(stdout, /^exitCode -15 alive false in \d+ ms\n$/);
-    assert.ok(Number(/in (\d+) ms/.exec(stdout)![1]) < 1000);
+    if (runtime.name === "deno") {
+      // Deno cannot stop the thread: terminate() says so, the script exits.
+      assert.match(
+        stdout,
+        /^ProcessError exitCode null alive true in \d+ ms\n$/,
+      );
+    } else {
+      assert.match(stdout, /^exitCode -15 alive false in \d+ ms\n$/);
+      assert.ok(Number(/in (\d+) ms/.exec(stdout)![1]) < 1000);
+    }
+  });
+
+  test("isMain(import.meta) is true in the script run directly and false in its workers", async () => {
+    const { code, stdout, stderr } = await runFixture("guarded");
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+    assert.deepEqual(stdout.trim().split("\n").sort(), [
+      "child ran in Process-1",
+      "exitCode 0, counter 1",
+      "top level: isMain false, pid 1",
+      "top level: isMain true, pid 0",
+    ]);
+  });
+
+  test("starting a Process from a module a worker is importing throws an error naming the guard", async () => {
+    const { code, stdout, stderr } = await runFixture("unguarded", [], 10_000);
+    assert.equal(code, 0);
+    assert.equal(stdout, "exitCode 1, counter 0\n");
+    assert.match(
+      stderr,
+      /ProcessError: Cannot start process "Process-1": this worker is still importing .*unguarded\.[jt]s; guard the module's start-up code with `if \(isMain\(import\.meta\)\)`/,
+    );
+  });
+
+  test("creating a Pool from a module a worker is importing throws an error naming the guard", async () => {
+    const { code, stdout } = await runFixture("unguarded_pool", [], 10_000);
+    assert.equal(code, 0);
+    assert.match(
+      stdout,
+      /^ProcessError: Cannot create Pool: this worker is still importing .*unguarded_pool\.[jt]s; guard the module's start-up code with `if \(isMain\(import\.meta\)\)`.*\n$/,
+    );
   });
 
   test("a failing target prints its stack to stderr and exits with 1", async () => {

@@ -81,7 +81,7 @@ let workersStarted = 0;
 export class Dispatcher {
   #options: DispatcherOptions;
   #workers: Slot[] = [];
-  #retiring = new Set<Promise<void>>();
+  #retiring = new Set<Promise<unknown>>();
   #queue: (Task | undefined)[] = [];
   #head = 0;
   #inflight = new Map<number, Task>();
