@@ -6,6 +6,7 @@ import { adoptIdentity } from "./_core/identity.ts";
 import { resolveFunction } from "./_core/function_ref.ts";
 import { fromParent, serveManager } from "./manager/_worker.ts";
 import type { RunProcess, ToWorker } from "./_core/protocol.ts";
+import { Process } from "./process.ts";
 import { receiveTasks, startPoolWorker } from "./pool/_worker.ts";
 
 const parent = runtime.parent;
@@ -29,7 +30,11 @@ async function runProcess(message: RunProcess): Promise<void> {
   name = message.identity.name;
   try {
     const target = await resolveFunction(message.target);
-    await target(...(decode(message.args) as unknown[]));
+    if (message.fields === null) {
+      await target(...(decode(message.args) as unknown[]));
+    } else {
+      await rebuild(target, message).run();
+    }
   } catch (error) {
     report(error);
     return parent!.exit(1);
@@ -37,6 +42,30 @@ async function runProcess(message: RunProcess): Promise<void> {
   // Like a script: end once the event loop has nothing left (exit code 0),
   // or when the target's leftovers call process.exit or throw.
   parent!.release();
+}
+
+/**
+ * An instance of the `Process` subclass `Class` with the parent's fields,
+ * made without running the subclass's constructor (its arguments stayed in
+ * the parent), as Python unpickles a Process.
+ */
+function rebuild(Class: unknown, message: RunProcess): Process {
+  if (
+    typeof Class !== "function" ||
+    !(Class.prototype instanceof Process)
+  ) {
+    throw new TypeError(
+      `Cannot run process "${name}": ${message.target.name} is not a Process subclass exported by ${
+        message.target.modules.join(", ")
+      }`,
+    );
+  }
+  const instance = Reflect.construct(Process, [{
+    name,
+    module: message.target.modules,
+    daemon: message.identity.daemon ?? false,
+  }], Class) as Process;
+  return Object.assign(instance, decode(message.fields));
 }
 
 parent.onMessage((data) => {

@@ -4,6 +4,8 @@ import {
   activeChildren,
   cpuCount,
   currentProcess,
+  parentProcess,
+  Pool,
   Process,
   ProcessError,
 } from "../mod.ts";
@@ -213,7 +215,8 @@ describe("Process", () => {
     assert.equal(shared[0], p.pid);
     assert.equal(shared[1], "worker-x".length);
     assert.equal(p.name, "worker-x");
-    assert.deepEqual(currentProcess(), { name: "MainProcess", pid: 0 });
+    assert.equal(currentProcess().name, "MainProcess");
+    assert.equal(currentProcess().pid, 0);
   });
 
   test("Process.name defaults to Process-N", () => {
@@ -235,6 +238,169 @@ describe("Process", () => {
 
   test("cpuCount() is a positive integer", () => {
     assert.ok(Number.isInteger(cpuCount()) && cpuCount() >= 1);
+  });
+});
+
+describe("Process identity, daemons, kill, close, sentinel, subclasses", () => {
+  test("currentProcess() and parentProcess() on the main thread", () => {
+    const me = currentProcess();
+    assert.equal(me.name, "MainProcess");
+    assert.equal(me.pid, 0);
+    assert.equal(me.daemon, false);
+    assert.equal(me.exitCode, null);
+    assert.equal(me.isAlive(), true);
+    assert.ok(me.authkey instanceof Uint8Array);
+    assert.equal(me.authkey.length, 32);
+    assert.ok(me.authkey.some((byte) => byte !== 0));
+    assert.deepEqual(currentProcess().authkey, me.authkey);
+    assert.equal(parentProcess(), null);
+  });
+
+  test("currentProcess() and parentProcess() in a child: pid, parent, daemon flag, inherited authkey", async () => {
+    const cells = sharedInts(6);
+    const p = new Process({
+      target: targets.describeIdentity,
+      args: [cells, currentProcess().authkey],
+      module,
+      daemon: true,
+    });
+    assert.deepEqual(p.authkey, currentProcess().authkey);
+    p.start();
+    await p.join();
+    assert.equal(p.exitCode, 0);
+    assert.deepEqual([...cells], [p.pid, 0, 1, 1, 1, 1]);
+  });
+
+  test("Process.daemon: a daemon child may not start children", async () => {
+    const shared = sharedInts();
+    const p = new Process({
+      target: targets.recordGrandchild,
+      args: [shared],
+      module,
+      daemon: true,
+    });
+    assert.equal(p.daemon, true);
+    p.start();
+    await p.join();
+    assert.equal(shared[0], 1);
+    assert.throws(() => (p.daemon = false), {
+      name: "ProcessError",
+      message:
+        `Cannot set daemon of process "${p.name}": it was already started`,
+    });
+  });
+
+  test("Process.daemon: a daemon grandchild stops when its parent ends", async () => {
+    const shared = sharedInts();
+    const p = new Process({
+      target: targets.leaveDaemon,
+      args: [shared],
+      module,
+    });
+    p.start();
+    await p.join(10_000);
+    assert.equal(p.exitCode, 0);
+    const count = Atomics.load(shared, 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(Atomics.load(shared, 0), count);
+  });
+
+  test("Pool workers are daemons: a task sees daemon true and cannot start a Process", async () => {
+    await using pool = new Pool(1, { module });
+    assert.equal(await pool.apply(() => 1), 1);
+    const outcome = await pool.apply(targets.startGrandchild);
+    assert.match(
+      outcome,
+      /^ProcessError: Cannot start process "Process-\d+": "SpawnPoolWorker-\d+" is a daemon \(pool workers are\), and daemons may not start children$/,
+    );
+  });
+
+  test("Process.kill() stops the child with exit code -9", async () => {
+    const shared = sharedInts();
+    const p = new Process({
+      target: targets.sleepThenMark,
+      args: [shared, 60_000],
+      module,
+    });
+    p.start();
+    await p.join(100);
+    await p.kill();
+    assert.equal(p.exitCode, -9);
+    assert.equal(p.isAlive(), false);
+  });
+
+  test("Process.sentinel resolves when the child has ended", async () => {
+    const p = new Process({ target: () => {} });
+    assert.throws(() => p.sentinel, {
+      name: "ProcessError",
+      message:
+        `Cannot get the sentinel of process "${p.name}": it has not been started`,
+    });
+    p.start();
+    await p.sentinel;
+    assert.equal(p.exitCode, 0);
+  });
+
+  test("Process.close() refuses a running child, then makes the handle unusable", async () => {
+    const shared = sharedInts();
+    const p = new Process({
+      target: targets.spin,
+      args: [shared],
+      module,
+      name: "closing",
+    });
+    p.start();
+    assert.throws(() => p.close(), {
+      name: "ProcessError",
+      message:
+        'Cannot close process "closing": it is still running, call join() or terminate() first',
+    });
+    Atomics.store(shared, 0, 1);
+    await p.join();
+    p.close();
+    p.close(); // a second close is a no-op
+    assert.equal(p.name, "closing");
+    assert.throws(() => p.isAlive(), {
+      name: "ProcessError",
+      message: 'Cannot check process "closing": it is closed',
+    });
+    assert.throws(() => p.exitCode, {
+      name: "ProcessError",
+      message: 'Cannot get the exit code of process "closing": it is closed',
+    });
+    assert.throws(() => p.start(), {
+      name: "ProcessError",
+      message: 'Cannot start process "closing": it is closed',
+    });
+    await assert.rejects(p.join(), {
+      name: "ProcessError",
+      message: 'Cannot join process "closing": it is closed',
+    });
+  });
+
+  test("a Process subclass overriding run() travels by module reference with its fields", async () => {
+    const cells = sharedInts();
+    const p = new targets.Adder(cells, 5);
+    assert.ok(p instanceof Process);
+    p.start();
+    await p.join();
+    assert.equal(p.exitCode, 0);
+    assert.equal(p.name, "adder");
+    assert.deepEqual([...cells], [5, p.pid]);
+    p.run(); // run() called directly runs in this thread, as in Python
+    assert.deepEqual([...cells], [10, 0]);
+  });
+
+  test("a Process subclass without a module is refused at start()", () => {
+    class Local extends Process {
+      override run(): void {}
+    }
+    const p = new Local({ name: "local" });
+    assert.throws(() => p.start(), {
+      name: "TypeError",
+      message:
+        'Cannot start process "local": a Process subclass that overrides run() goes to the worker by reference; export class Local and pass { module: import.meta.url }',
+    });
   });
 });
 

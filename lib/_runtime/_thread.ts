@@ -38,20 +38,6 @@ export function threadGone(tid: number): Promise<void> {
   });
 }
 
-/** Whether `gone` settles within `ms`; the wait keeps the process alive. */
-export function settlesWithin(
-  gone: Promise<void>,
-  ms: number,
-): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    void gone.then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 function setUnrefTimeout(callback: () => void, ms: number): void {
   setTimeout(callback, ms).unref();
 }

@@ -22,12 +22,8 @@ import type {
 import { connect, listen } from "./_net.ts";
 import { isMainModule } from "./_main.ts";
 import { deserialize, serialize } from "./_v8.ts";
-import {
-  currentThreadId,
-  GRACE_MS,
-  settlesWithin,
-  threadGone,
-} from "./_thread.ts";
+import { currentThreadId, GRACE_MS, threadGone } from "./_thread.ts";
+import { settlesWithin } from "../_core/timeout.ts";
 
 /** The `workerData` key of the cell where a worker writes its thread id. */
 const TID = "multiprocessingThreadId";

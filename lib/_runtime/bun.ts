@@ -13,7 +13,8 @@ import type {
 import { deserialize, serialize } from "./_v8.ts";
 import { connect, listen } from "./_net.ts";
 import { isMainModule } from "./_main.ts";
-import { GRACE_MS, settlesWithin } from "./_thread.ts";
+import { GRACE_MS } from "./_thread.ts";
+import { settlesWithin } from "../_core/timeout.ts";
 
 interface BunWorker {
   onmessage: ((event: { data: unknown }) => void) | null;
