@@ -13,7 +13,6 @@ import {
 } from "./_core/identity.ts";
 import {
   checkNotImporting,
-  type FunctionRef,
   functionRef,
   moduleUrls,
 } from "./_core/function_ref.ts";
@@ -201,8 +200,8 @@ export class Process<A extends unknown[] = unknown[]> {
   }
 
   /**
-   * A promise that resolves when the child has ended, for
-   * {@linkcode wait} (Python's `sentinel`).
+   * A promise that resolves when the child has ended (Python's `sentinel`):
+   * `await Promise.race(ps.map((p) => p.sentinel))` waits for the first.
    *
    * @throws {ProcessError} Before `start()` or after `close()`.
    */
