@@ -5,13 +5,8 @@
 // loop), so each worker publishes its OS thread id and `terminate()` waits
 // until that thread is really gone.
 import process from "node:process";
-import {
-  isMainThread,
-  parentPort,
-  Worker,
-  workerData,
-} from "node:worker_threads";
-import { availableParallelism } from "node:os";
+import type * as WorkerThreads from "node:worker_threads";
+import { builtin } from "./_builtin.ts";
 import type {
   ParentPort,
   Runtime,
@@ -28,10 +23,13 @@ import { settlesWithin } from "../_core/timeout.ts";
 /** The `workerData` key of the cell where a worker writes its thread id. */
 const TID = "multiprocessingThreadId";
 
+// Loaded here, not by a static import, so that Bun never loads them.
+const threads = () => builtin<typeof WorkerThreads>("node:worker_threads");
+
 /** Starts a module worker on `node:worker_threads`. */
 function spawn(url: URL, events: WorkerEvents): WorkerHandle {
   const tid = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(url, { workerData: { [TID]: tid } });
+  const worker = new (threads().Worker)(url, { workerData: { [TID]: tid } });
   let ended = false;
   let stopped: Promise<void> | null = null;
   let markGone!: () => void;
@@ -71,8 +69,8 @@ function spawn(url: URL, events: WorkerEvents): WorkerHandle {
 
 /** The channel to the parent, or `null` on the main thread. */
 function parent(): ParentPort | null {
-  if (isMainThread || parentPort === null) return null;
-  const port = parentPort;
+  const { isMainThread, parentPort: port, workerData } = threads();
+  if (isMainThread || port === null) return null;
   const tid = (workerData as Record<string, unknown> | null)?.[TID];
   if (tid instanceof Int32Array) Atomics.store(tid, 0, currentThreadId());
   return {
@@ -109,7 +107,8 @@ export function workerThreadsRuntime(
     name,
     parent: port,
     isMainModule: (meta) => port === null && isMainModule(meta),
-    cpuCount: availableParallelism,
+    cpuCount: () =>
+      builtin<typeof import("node:os")>("node:os").availableParallelism(),
     spawn,
     serialize,
     deserialize,
