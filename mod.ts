@@ -22,7 +22,9 @@ export * from "./lib/sync/condition.ts";
 export * from "./lib/errors.ts";
 export * from "./lib/sync/event.ts";
 export * from "./lib/sync/lock.ts";
+export * from "./lib/current_process.ts";
 export * from "./lib/process.ts";
+export * from "./lib/wait.ts";
 export {
   AsyncResult,
   type AsyncResultCallbacks,

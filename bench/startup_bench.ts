@@ -39,7 +39,7 @@ const bare = await time(
   () =>
     new Promise<void>((resolve) => {
       const handle = runtime.spawn(BARE, {
-        message: () => void handle.terminate().then(resolve),
+        message: () => void handle.terminate().then(() => resolve()),
         exit: () => {},
       });
     }),

@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { Pool } from "../mod.ts";
+import { isMain, Pool } from "../mod.ts";
 
 /** What happened to one line of the hosts file. */
 export interface DownloadResult {
@@ -216,7 +216,7 @@ export async function serveDemoSite(): Promise<
   };
 }
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   const { values, positionals } = parseArgs({
     options: { tool: { type: "string", default: "curl" } },
     allowPositionals: true,

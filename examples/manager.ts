@@ -1,6 +1,6 @@
 // Python's "sharing state: server process" tutorial: a Manager's list, Value
 // and Array changed by a child process and seen by the parent.
-import { Manager, Process } from "../mod.ts";
+import { isMain, Manager, Process } from "../mod.ts";
 import type { ArrayProxy, ListProxy, ValueProxy } from "../mod.ts";
 
 /** Runs in the child: every call goes to the manager's server. */
@@ -14,7 +14,7 @@ export async function f(
   await a.set(0, 42);
 }
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   await using manager = await Manager();
   const l = await manager.list<string>();
   const v = await manager.Value("d", 0.0);

@@ -1,6 +1,6 @@
 // Python's Pool tutorial, in JavaScript: map a function over inputs in
 // parallel, run one call asynchronously, then close and join.
-import { currentProcess, Pool } from "../mod.ts";
+import { currentProcess, isMain, Pool } from "../mod.ts";
 
 /** Runs in the workers: exported and listed in `module`, so sent by reference. */
 export function f(x: number): number {
@@ -12,7 +12,7 @@ export function whoRuns(x: number): string {
   return `${x} ran in ${currentProcess().name}`;
 }
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   const pool = new Pool(5, { module: import.meta.url });
   console.log(await pool.map(f, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
   console.log(await pool.applyAsync(f, [10]).get(1000));

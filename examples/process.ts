@@ -1,5 +1,5 @@
 // A first taste: a child process that changes shared memory its parent sees.
-import { currentProcess, Process } from "../mod.ts";
+import { currentProcess, isMain, Process } from "../mod.ts";
 
 /** Runs in the child: exported, so it goes by reference to the worker. */
 export function greet(counter: Int32Array, who: string): void {
@@ -9,7 +9,7 @@ export function greet(counter: Int32Array, who: string): void {
 
 // Like Python's `if __name__ == "__main__"`: the worker imports this module
 // to find `greet`, and must not start another child.
-if (import.meta.main) {
+if (isMain(import.meta)) {
   const counter = new Int32Array(new SharedArrayBuffer(4));
   const p = new Process({
     target: greet,

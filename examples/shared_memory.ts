@@ -1,6 +1,6 @@
 // Python's "sharing state: shared memory" tutorial: a Value and an Array in
 // shared memory, changed by a child process and seen by the parent.
-import { Array as SharedArray, Process, Value } from "../mod.ts";
+import { Array as SharedArray, isMain, Process, Value } from "../mod.ts";
 import type { SynchronizedArray } from "../mod.ts";
 
 /** Runs in the child: sets the number and negates every array element. */
@@ -9,7 +9,7 @@ export function f(n: Value<"d">, a: SynchronizedArray<"i">): void {
   for (let i = 0; i < a.length; i++) a[i] = -a[i];
 }
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   const num = new Value("d", 0.0);
   const arr = new SharedArray("i", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   const p = new Process({

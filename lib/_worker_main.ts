@@ -9,6 +9,7 @@ import { adoptIdentity } from "./_core/identity.ts";
 import { resolveFunction } from "./_core/function_ref.ts";
 import type { RunProcess, ToWorker } from "./_core/protocol.ts";
 import { loadShareables } from "./_core/shareables.ts";
+import type { Process } from "./process.ts";
 
 type PoolHalf = typeof import("./pool/_worker.ts");
 type ManagerHalf = typeof import("./manager/_worker.ts");
@@ -36,12 +37,47 @@ async function runProcess(message: RunProcess): Promise<void> {
   name = message.identity.name;
   try {
     const target = await resolveFunction(message.target);
-    await target(...(decode(message.args) as unknown[]));
+    if (message.fields === null) {
+      await target(...(decode(message.args) as unknown[]));
+    } else {
+      await (await rebuild(target, message)).run();
+    }
   } catch (error) {
     report(error);
     return parent!.exit(1);
   }
-  parent!.exit(0);
+  // Like a script: end once the event loop has nothing left (exit code 0),
+  // or when the target's leftovers call process.exit or throw.
+  parent!.release();
+}
+
+/**
+ * An instance of the `Process` subclass `Class` with the parent's fields,
+ * made without running the subclass's constructor (its arguments stayed in
+ * the parent), as Python unpickles a Process.
+ */
+async function rebuild(
+  Class: unknown,
+  message: RunProcess,
+): Promise<Process> {
+  // Loaded only here: most workers never rebuild a subclass.
+  const { Process } = await import("./process.ts");
+  if (
+    typeof Class !== "function" ||
+    !(Class.prototype instanceof Process)
+  ) {
+    throw new TypeError(
+      `Cannot run process "${name}": ${message.target.name} is not a Process subclass exported by ${
+        message.target.modules.join(", ")
+      }`,
+    );
+  }
+  const instance = Reflect.construct(Process, [{
+    name,
+    module: message.target.modules,
+    daemon: message.identity.daemon ?? false,
+  }], Class) as Process;
+  return Object.assign(instance, decode(message.fields));
 }
 
 /** What must be imported before `message` can be handled; `null` if nothing. */

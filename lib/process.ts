@@ -5,9 +5,14 @@
  */
 import { runtime, type WorkerHandle } from "./_runtime/mod.ts";
 import { encode } from "./_core/codec.ts";
-import { identity, nextPid, WORKER_URL } from "./_core/identity.ts";
 import {
-  type FunctionRef,
+  childIdentity,
+  identity,
+  nextPid,
+  WORKER_URL,
+} from "./_core/identity.ts";
+import {
+  checkNotImporting,
   functionRef,
   moduleUrls,
 } from "./_core/function_ref.ts";
@@ -15,11 +20,13 @@ import type { RunProcess } from "./_core/protocol.ts";
 import { checkOptions, describe } from "./_core/validate.ts";
 import { ProcessError } from "./errors.ts";
 import { checkTimeout, settlesWithin } from "./_core/timeout.ts";
-
 /** Options of {@linkcode Process}. */
 export interface ProcessOptions<A extends unknown[] = unknown[]> {
-  /** The function the worker runs; see "How a function reaches a worker". */
-  target: (...args: A) => unknown;
+  /**
+   * The function the worker runs; see "How a function reaches a worker".
+   * Optional in a subclass that overrides {@linkcode Process.run}.
+   */
+  target?: (...args: A) => unknown;
   /** Arguments for `target`; shareable objects arrive live. @default [] */
   args?: A;
   /** The process name. @default "Process-N" */
@@ -30,19 +37,20 @@ export interface ProcessOptions<A extends unknown[] = unknown[]> {
    * `import.meta.url` to list the calling module.
    */
   module?: string | URL | readonly (string | URL)[];
+  /**
+   * A daemon is stopped when its parent ends instead of being waited for,
+   * and may not start children. @default false
+   */
+  daemon?: boolean;
 }
 
-/** The name and pid of a thread, as {@linkcode currentProcess} returns. */
-export interface ProcessIdentity {
-  /** "MainProcess" on the main thread, else the name given to the worker. */
-  readonly name: string;
-  /** 0 on the main thread; workers get pids unique within the OS process. */
-  readonly pid: number;
-}
-
-const KNOWN_OPTIONS = ["target", "args", "name", "module"] as const;
-/** Python reports a terminated child's exit code as -SIGTERM. */
+const KNOWN_OPTIONS = ["target", "args", "name", "module", "daemon"] as const;
+/** Python reports a terminated child's exit code as -SIGTERM... */
 const TERMINATED = -15;
+/** ...and a killed one as -SIGKILL. */
+const KILLED = -9;
+/** How long `terminate()` waits for the runtime to stop the thread, in ms. */
+const GRACE_MS = 1000;
 
 const children = new Set<Process<never>>();
 let created = 0;
@@ -50,7 +58,12 @@ let created = 0;
 /**
  * A function running in its own worker thread, like Python's
  * `multiprocessing.Process`. Exit codes are Python's: 0 on success, 1 when
- * the target throws (its stack goes to stderr), -15 after `terminate()`.
+ * the target throws (its stack goes to stderr), the code passed to
+ * `process.exit()`, -15 after `terminate()`, -9 after `kill()`.
+ *
+ * A subclass may override {@linkcode Process.run} instead of passing a
+ * `target`: export the class from a module listed in `module`; the worker
+ * imports it, and the instance's own fields travel as data.
  *
  * @example Usage
  * ```ts
@@ -64,20 +77,29 @@ let created = 0;
  * ```
  */
 export class Process<A extends unknown[] = unknown[]> {
-  #target: FunctionRef;
+  // Untyped, so that a Process<A> is a Process<never> (activeChildren()).
+  // deno-lint-ignore no-explicit-any
+  #target: ((...args: any[]) => unknown) | null;
   #args: unknown[];
   #name: string;
+  #modules: string[];
+  #daemon: boolean;
+  #authkey: Uint8Array;
   #pid: number | null = null;
   #exitCode: number | null = null;
   #worker: WorkerHandle | null = null;
+  #stopping: Promise<boolean> | null = null;
+  #closed = false;
+  #joiners = 0;
   #exited: Promise<void>;
   #resolveExited!: () => void;
 
   /**
    * Describes a process; nothing runs until {@linkcode Process.start}.
    *
-   * @throws {TypeError} If `target` is not a function with source text, or
-   * an option is unknown or of the wrong type.
+   * @throws {TypeError} If `target` is not a function with source text (or
+   * is missing and `run()` is not overridden), or an option is unknown or of
+   * the wrong type.
    */
   constructor(options: ProcessOptions<A>) {
     const what = "create Process";
@@ -89,8 +111,13 @@ export class Process<A extends unknown[] = unknown[]> {
       );
     }
     checkOptions(what, options, KNOWN_OPTIONS);
-    const { target, args = [], name = `Process-${++created}`, module } =
-      options;
+    const {
+      target,
+      args = [] as unknown as A,
+      name = `Process-${++created}`,
+      module,
+      daemon = false,
+    } = options;
     if (!globalThis.Array.isArray(args)) {
       throw new TypeError(
         `Cannot ${what}: "args" must be an array, received ${describe(args)}`,
@@ -101,14 +128,17 @@ export class Process<A extends unknown[] = unknown[]> {
         `Cannot ${what}: "name" must be a string, received ${describe(name)}`,
       );
     }
-    this.#target = functionRef(
-      what,
-      "target",
-      target,
-      moduleUrls(what, module),
-    );
+    checkDaemon(what, daemon);
+    this.#modules = moduleUrls(what, module);
+    const overridden = new.target.prototype.run !== Process.prototype.run;
+    if (target !== undefined || !overridden) {
+      functionRef(what, "target", target, this.#modules); // validates
+    }
+    this.#target = target ?? null;
     this.#args = args;
     this.#name = name;
+    this.#daemon = daemon;
+    this.#authkey = identity().authkey!;
     this.#exited = new Promise((resolve) => this.#resolveExited = resolve);
   }
 
@@ -122,34 +152,117 @@ export class Process<A extends unknown[] = unknown[]> {
     return this.#pid;
   }
 
-  /** `null` while running or before start; then 0, 1, the code passed to `exit`, or -15. */
+  /**
+   * Whether this is a daemon: stopped when its parent ends instead of being
+   * waited for, and not allowed to start children. Set it before `start()`.
+   *
+   * @throws {ProcessError} On setting it after `start()`.
+   * @throws {TypeError} If the value is not a boolean.
+   */
+  get daemon(): boolean {
+    return this.#daemon;
+  }
+
+  set daemon(value: boolean) {
+    const what = `set daemon of process "${this.#name}"`;
+    if (this.#worker !== null) {
+      throw new ProcessError(`Cannot ${what}: it was already started`);
+    }
+    checkDaemon(what, value);
+    this.#daemon = value;
+  }
+
+  /** The authentication key the child inherits; this thread's by default. */
+  get authkey(): Uint8Array {
+    return this.#authkey;
+  }
+
+  set authkey(value: Uint8Array) {
+    if (!(value instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot set authkey of process "${this.#name}": it must be a Uint8Array, received ${
+          describe(value)
+        }`,
+      );
+    }
+    this.#authkey = value;
+  }
+
+  /**
+   * `null` while running or before start; then 0, 1, the code passed to
+   * `exit`, -15 after `terminate()` or -9 after `kill()`.
+   *
+   * @throws {ProcessError} After `close()`.
+   */
   get exitCode(): number | null {
+    this.#checkOpen("get the exit code of");
     return this.#exitCode;
   }
 
-  /** Whether the process has started and not yet ended. */
+  /**
+   * A promise that resolves when the child has ended (Python's `sentinel`):
+   * `await Promise.race(ps.map((p) => p.sentinel))` waits for the first.
+   *
+   * @throws {ProcessError} Before `start()` or after `close()`.
+   */
+  get sentinel(): Promise<void> {
+    this.#checkOpen("get the sentinel of");
+    if (this.#worker === null) {
+      throw new ProcessError(
+        `Cannot get the sentinel of process "${this.#name}": it has not been started`,
+      );
+    }
+    return this.#exited;
+  }
+
+  /**
+   * Whether the process has started and not yet ended.
+   *
+   * @throws {ProcessError} After `close()`.
+   */
   isAlive(): boolean {
+    this.#checkOpen("check");
     return this.#worker !== null && this.#exitCode === null;
   }
 
   /**
-   * Starts the worker and runs the target there.
+   * What the process does: calls `target(...args)`. Runs in the worker after
+   * `start()`; calling it directly runs it in this thread, as in Python.
+   * Override it in a subclass instead of passing a `target`.
+   */
+  run(): unknown {
+    return this.#target?.(...this.#args);
+  }
+
+  /**
+   * Starts the worker and runs the target (or the subclass's `run()`) there.
    *
-   * @throws {ProcessError} If the process was already started.
-   * @throws {TypeError} If an argument cannot be sent to a worker.
+   * @throws {ProcessError} If the process was already started or closed,
+   * this thread is a daemon, or this worker is still importing its task
+   * modules (a missing `isMain(import.meta)` guard).
+   * @throws {TypeError} If an argument or field cannot be sent to a worker,
+   * or a subclass that overrides `run()` has no `module`.
    */
   start(): void {
+    const what = `start process "${this.#name}"`;
+    this.#checkOpen("start");
+    checkNotImporting(what);
     if (this.#worker !== null) {
       throw new ProcessError(
-        `Cannot start process "${this.#name}": it was already started (pid ${this.#pid})`,
+        `Cannot ${what}: it was already started (pid ${this.#pid})`,
+      );
+    }
+    const me = identity();
+    if (me.daemon === true) {
+      throw new ProcessError(
+        `Cannot ${what}: "${me.name}" is a daemon (pool workers are), and daemons may not start children`,
       );
     }
     const pid = nextPid();
     const message: RunProcess = {
       type: "process",
-      identity: { pid, name: this.#name, pids: identity().pids },
-      target: this.#target,
-      args: encode(this.#args) as unknown[],
+      identity: childIdentity(pid, this.#name, this.#daemon, this.#authkey),
+      ...this.#payload(what),
     };
     const worker = runtime.spawn(WORKER_URL, {
       message() {},
@@ -158,47 +271,153 @@ export class Process<A extends unknown[] = unknown[]> {
     try {
       worker.postMessage(message);
     } catch (error) {
-      void worker.terminate();
+      void worker.terminate(0);
       throw new TypeError(
-        `Cannot start process "${this.#name}": ${
-          uncloneable(this.#args)
+        `Cannot ${what}: ${
+          message.fields === null
+            ? uncloneable(this.#args)
+            : "a field of the instance"
         } could not be sent to a worker`,
         { cause: error },
       );
     }
+    // A daemon does not keep its parent alive; it ends when the parent does.
+    if (this.#daemon) worker.unref();
     this.#worker = worker;
     this.#pid = pid;
-    children.add(this);
+    children.add(this as unknown as Process<never>);
+  }
+
+  /** The target and its arguments, or the subclass and its own fields. */
+  #payload(what: string): Pick<RunProcess, "target" | "args" | "fields"> {
+    if (this.#target !== null) {
+      return {
+        target: functionRef(what, "target", this.#target, this.#modules),
+        args: encode(this.#args) as unknown[],
+        fields: null,
+      };
+    }
+    const Class = this.constructor;
+    if (this.#modules.length === 0) {
+      throw new TypeError(
+        `Cannot ${what}: a Process subclass that overrides run() goes to the worker by reference; export class ${Class.name} and pass { module: import.meta.url }`,
+      );
+    }
+    return {
+      target: functionRef(what, "class", Class, this.#modules),
+      args: [],
+      fields: encode({ ...this }) as Record<string, unknown>,
+    };
   }
 
   /**
    * Waits until the process ends, or until `timeoutMs` passes; check
-   * {@linkcode Process.exitCode} to tell which.
+   * {@linkcode Process.exitCode} to tell which. Omitted or `Infinity`:
+   * wait forever; negative: don't wait.
    *
-   * @throws {ProcessError} If the process was never started.
+   * @throws {ProcessError} If the process was never started, or is closed.
    */
   async join(timeoutMs?: number): Promise<void> {
     const timeout = checkTimeout(`join process "${this.#name}"`, timeoutMs);
+    this.#checkOpen("join");
     if (this.#worker === null) {
       throw new ProcessError(
         `Cannot join process "${this.#name}": it has not been started`,
       );
     }
-    await settlesWithin(this.#exited, timeout);
+    // A daemon does not keep the program alive, but a join() waiting on it
+    // must, as a blocking join() does in Python.
+    const worker = this.#worker;
+    if (this.#joiners++ === 0 && this.#daemon) worker.ref();
+    try {
+      await settlesWithin(this.#exited, timeout);
+    } finally {
+      if (--this.#joiners === 0 && this.#daemon) worker.unref();
+    }
   }
 
-  /** Stops the worker at once; resolves when it is gone. Exit code -15. */
-  async terminate(): Promise<void> {
+  /**
+   * Stops the worker at once, like Python's `terminate()`: exit code -15.
+   * Resolves once its thread is gone. A no-op if the process is not alive.
+   *
+   * As in Python, this is a hard stop: `finally` blocks do not run, and a
+   * lock, semaphore or condition the child held stays held, a queue or pipe
+   * it was writing to can be left unusable, and its pending work is lost.
+   * Terminate only children that hold no shared object, or let them finish.
+   *
+   * @throws {ProcessError} If the runtime has not stopped the thread within
+   * 1 s; `isAlive()` then stays `true` until it does. Deno 2.9 cannot stop a
+   * thread busy in JavaScript until that code returns to its event loop.
+   * Also after `close()`.
+   */
+  terminate(): Promise<void> {
+    return this.#stop("terminate", TERMINATED);
+  }
+
+  /**
+   * Like {@linkcode Process.terminate} (the same hazards), with Python's
+   * `kill()` exit code: -9.
+   *
+   * @throws {ProcessError} As `terminate()` does.
+   */
+  kill(): Promise<void> {
+    return this.#stop("kill", KILLED);
+  }
+
+  /**
+   * Releases the handle, like Python's `close()`; everything but `name`,
+   * `pid`, `daemon` and `authkey` then throws. A second `close()` is a no-op.
+   *
+   * @throws {ProcessError} If the process is still running.
+   */
+  close(): void {
+    if (this.#closed) return;
+    if (this.#worker !== null && this.#exitCode === null) {
+      throw new ProcessError(
+        `Cannot close process "${this.#name}": it is still running, call join() or terminate() first`,
+      );
+    }
+    this.#closed = true;
+    this.#worker = null;
+    this.#target = null;
+    this.#args = [];
+  }
+
+  async #stop(verb: string, code: number): Promise<void> {
+    this.#checkOpen(verb);
     if (!this.isAlive()) return;
-    await this.#worker!.terminate();
-    this.#finish(TERMINATED);
+    const worker = this.#worker!;
+    this.#stopping ??= worker.terminate(GRACE_MS);
+    if (await this.#stopping) return this.#finish(code);
+    void worker.gone.then(() => this.#finish(code));
+    throw new ProcessError(
+      `Cannot ${verb} process "${this.#name}": the runtime has not stopped its thread after ${GRACE_MS} ms (Deno cannot stop a thread busy in JavaScript until that code returns to its event loop); isAlive() stays true until it stops`,
+    );
+  }
+
+  #checkOpen(verb: string): void {
+    if (this.#closed) {
+      throw new ProcessError(
+        `Cannot ${verb} process "${this.#name}": it is closed`,
+      );
+    }
   }
 
   #finish(code: number): void {
     if (this.#exitCode !== null) return;
     this.#exitCode = code;
-    children.delete(this);
+    children.delete(this as unknown as Process<never>);
     this.#resolveExited();
+  }
+}
+
+function checkDaemon(what: string, daemon: unknown): void {
+  if (typeof daemon !== "boolean") {
+    throw new TypeError(
+      `Cannot ${what}: "daemon" must be a boolean, received ${
+        describe(daemon)
+      }`,
+    );
   }
 }
 
@@ -214,22 +433,6 @@ function uncloneable(args: unknown[]): string {
 }
 
 /**
- * The current thread's name and pid, like Python's `current_process()`.
- *
- * @example Usage
- * ```ts
- * import { currentProcess } from "@seed/multiprocessing";
- * import assert from "node:assert/strict";
- *
- * assert.equal(currentProcess().name, "MainProcess");
- * ```
- */
-export function currentProcess(): ProcessIdentity {
-  const { name, pid } = identity();
-  return { name, pid };
-}
-
-/**
  * The processes this thread started that are still running.
  *
  * @example Usage
@@ -242,19 +445,4 @@ export function currentProcess(): ProcessIdentity {
  */
 export function activeChildren(): Process<never>[] {
   return [...children];
-}
-
-/**
- * The number of logical CPUs, like Python's `cpu_count()`.
- *
- * @example Usage
- * ```ts
- * import { cpuCount } from "@seed/multiprocessing";
- * import assert from "node:assert/strict";
- *
- * assert.ok(cpuCount() >= 1);
- * ```
- */
-export function cpuCount(): number {
-  return runtime.cpuCount();
 }

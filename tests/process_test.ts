@@ -4,9 +4,12 @@ import {
   activeChildren,
   cpuCount,
   currentProcess,
+  parentProcess,
+  Pool,
   Process,
   ProcessError,
 } from "../mod.ts";
+import { runtime } from "../lib/_runtime/mod.ts";
 import { fixture, runFixture, sharedInts, waitUntil } from "./_helpers.ts";
 
 const module = fixture("targets");
@@ -108,17 +111,92 @@ describe("Process", () => {
     assert.equal(p.exitCode, 0);
   });
 
-  test("Process.terminate() stops a busy target with exit code -15", async () => {
+  test("Process.terminate() stops an idle target with exit code -15", async () => {
     const shared = sharedInts();
-    const p = new Process({ target: targets.spin, args: [shared], module });
+    const p = new Process({
+      target: targets.sleepThenMark,
+      args: [shared, 60_000],
+      module,
+    });
     p.start();
-    await waitUntil(() => Atomics.load(shared, 1) === 1);
+    await p.join(100);
     await p.terminate();
     assert.equal(p.exitCode, -15);
     assert.equal(p.isAlive(), false);
     await p.join();
     await p.terminate(); // a second terminate is a no-op
     assert.equal(p.exitCode, -15);
+  });
+
+  test("Process.terminate() resolves only once a busy thread has stopped, else rejects and stays alive", async () => {
+    const shared = sharedInts(3);
+    const p = new Process({
+      target: targets.spinCounting,
+      args: [shared],
+      module,
+      name: "busy",
+    });
+    p.start();
+    await waitUntil(() => Atomics.load(shared, 1) === 1);
+    const started = performance.now();
+    const error = await p.terminate().then(() => null, (e: unknown) => e);
+    const took = performance.now() - started;
+    const count = Atomics.load(shared, 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const moved = Atomics.load(shared, 2) - count;
+    if (error === null) {
+      assert.equal(moved, 0, "the thread ran on after terminate() resolved");
+      assert.equal(p.exitCode, -15);
+      assert.equal(p.isAlive(), false);
+    } else {
+      assert.ok(error instanceof ProcessError);
+      assert.match(
+        error.message,
+        /^Cannot terminate process "busy": the runtime has not stopped its thread after 1000 ms/,
+      );
+      assert.ok(took >= 990, `rejected after ${took} ms`);
+      assert.ok(moved > 0);
+      assert.equal(p.isAlive(), true);
+      assert.equal(p.exitCode, null);
+      // Once the loop returns to the event loop, the runtime stops the thread.
+      Atomics.store(shared, 0, 1);
+      await p.join(5000);
+      assert.equal(p.exitCode, -15);
+      assert.equal(p.isAlive(), false);
+    }
+    // Deno 2.9 cannot stop a thread busy in JavaScript; Node and Bun can.
+    assert.equal(error !== null, runtime.name === "deno");
+  });
+
+  test("Process ends like a script: the target's pending timers still run", async () => {
+    const shared = sharedInts();
+    const p = new Process({
+      target: targets.markLater,
+      args: [shared, 200],
+      module,
+    });
+    p.start();
+    await p.join(10_000);
+    assert.equal(p.exitCode, 0);
+    assert.equal(shared[0], 1);
+  });
+
+  test("Process ends with the code a timer passes to process.exit() after the target returned", async () => {
+    const p = new Process({
+      target: targets.exitLater,
+      args: [4, 100],
+      module,
+    });
+    p.start();
+    await p.join(10_000);
+    assert.equal(p.exitCode, 4);
+  });
+
+  test("Process ends with 1 when a rejection nobody handles follows the target", async () => {
+    const p = new Process({ target: targets.rejectLater, args: [50], module });
+    p.start();
+    await p.join(10_000);
+    assert.equal(p.exitCode, 1);
   });
 
   test("Process.pid and currentProcess() identify the worker", async () => {
@@ -137,7 +215,8 @@ describe("Process", () => {
     assert.equal(shared[0], p.pid);
     assert.equal(shared[1], "worker-x".length);
     assert.equal(p.name, "worker-x");
-    assert.deepEqual(currentProcess(), { name: "MainProcess", pid: 0 });
+    assert.equal(currentProcess().name, "MainProcess");
+    assert.equal(currentProcess().pid, 0);
   });
 
   test("Process.name defaults to Process-N", () => {
@@ -159,6 +238,169 @@ describe("Process", () => {
 
   test("cpuCount() is a positive integer", () => {
     assert.ok(Number.isInteger(cpuCount()) && cpuCount() >= 1);
+  });
+});
+
+describe("Process identity, daemons, kill, close, sentinel, subclasses", () => {
+  test("currentProcess() and parentProcess() on the main thread", () => {
+    const me = currentProcess();
+    assert.equal(me.name, "MainProcess");
+    assert.equal(me.pid, 0);
+    assert.equal(me.daemon, false);
+    assert.equal(me.exitCode, null);
+    assert.equal(me.isAlive(), true);
+    assert.ok(me.authkey instanceof Uint8Array);
+    assert.equal(me.authkey.length, 32);
+    assert.ok(me.authkey.some((byte) => byte !== 0));
+    assert.deepEqual(currentProcess().authkey, me.authkey);
+    assert.equal(parentProcess(), null);
+  });
+
+  test("currentProcess() and parentProcess() in a child: pid, parent, daemon flag, inherited authkey", async () => {
+    const cells = sharedInts(6);
+    const p = new Process({
+      target: targets.describeIdentity,
+      args: [cells, currentProcess().authkey],
+      module,
+      daemon: true,
+    });
+    assert.deepEqual(p.authkey, currentProcess().authkey);
+    p.start();
+    await p.join();
+    assert.equal(p.exitCode, 0);
+    assert.deepEqual([...cells], [p.pid, 0, 1, 1, 1, 1]);
+  });
+
+  test("Process.daemon: a daemon child may not start children", async () => {
+    const shared = sharedInts();
+    const p = new Process({
+      target: targets.recordGrandchild,
+      args: [shared],
+      module,
+      daemon: true,
+    });
+    assert.equal(p.daemon, true);
+    p.start();
+    await p.join();
+    assert.equal(shared[0], 1);
+    assert.throws(() => (p.daemon = false), {
+      name: "ProcessError",
+      message:
+        `Cannot set daemon of process "${p.name}": it was already started`,
+    });
+  });
+
+  test("Process.daemon: a daemon grandchild stops when its parent ends", async () => {
+    const shared = sharedInts();
+    const p = new Process({
+      target: targets.leaveDaemon,
+      args: [shared],
+      module,
+    });
+    p.start();
+    await p.join(10_000);
+    assert.equal(p.exitCode, 0);
+    const count = Atomics.load(shared, 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(Atomics.load(shared, 0), count);
+  });
+
+  test("Pool workers are daemons: a task sees daemon true and cannot start a Process", async () => {
+    await using pool = new Pool(1, { module });
+    assert.equal(await pool.apply(() => 1), 1);
+    const outcome = await pool.apply(targets.startGrandchild);
+    assert.match(
+      outcome,
+      /^ProcessError: Cannot start process "Process-\d+": "SpawnPoolWorker-\d+" is a daemon \(pool workers are\), and daemons may not start children$/,
+    );
+  });
+
+  test("Process.kill() stops the child with exit code -9", async () => {
+    const shared = sharedInts();
+    const p = new Process({
+      target: targets.sleepThenMark,
+      args: [shared, 60_000],
+      module,
+    });
+    p.start();
+    await p.join(100);
+    await p.kill();
+    assert.equal(p.exitCode, -9);
+    assert.equal(p.isAlive(), false);
+  });
+
+  test("Process.sentinel resolves when the child has ended", async () => {
+    const p = new Process({ target: () => {} });
+    assert.throws(() => p.sentinel, {
+      name: "ProcessError",
+      message:
+        `Cannot get the sentinel of process "${p.name}": it has not been started`,
+    });
+    p.start();
+    await p.sentinel;
+    assert.equal(p.exitCode, 0);
+  });
+
+  test("Process.close() refuses a running child, then makes the handle unusable", async () => {
+    const shared = sharedInts();
+    const p = new Process({
+      target: targets.spin,
+      args: [shared],
+      module,
+      name: "closing",
+    });
+    p.start();
+    assert.throws(() => p.close(), {
+      name: "ProcessError",
+      message:
+        'Cannot close process "closing": it is still running, call join() or terminate() first',
+    });
+    Atomics.store(shared, 0, 1);
+    await p.join();
+    p.close();
+    p.close(); // a second close is a no-op
+    assert.equal(p.name, "closing");
+    assert.throws(() => p.isAlive(), {
+      name: "ProcessError",
+      message: 'Cannot check process "closing": it is closed',
+    });
+    assert.throws(() => p.exitCode, {
+      name: "ProcessError",
+      message: 'Cannot get the exit code of process "closing": it is closed',
+    });
+    assert.throws(() => p.start(), {
+      name: "ProcessError",
+      message: 'Cannot start process "closing": it is closed',
+    });
+    await assert.rejects(p.join(), {
+      name: "ProcessError",
+      message: 'Cannot join process "closing": it is closed',
+    });
+  });
+
+  test("a Process subclass overriding run() travels by module reference with its fields", async () => {
+    const cells = sharedInts();
+    const p = new targets.Adder(cells, 5);
+    assert.ok(p instanceof Process);
+    p.start();
+    await p.join();
+    assert.equal(p.exitCode, 0);
+    assert.equal(p.name, "adder");
+    assert.deepEqual([...cells], [5, p.pid]);
+    p.run(); // run() called directly runs in this thread, as in Python
+    assert.deepEqual([...cells], [10, 0]);
+  });
+
+  test("a Process subclass without a module is refused at start()", () => {
+    class Local extends Process {
+      override run(): void {}
+    }
+    const p = new Local({ name: "local" });
+    assert.throws(() => p.start(), {
+      name: "TypeError",
+      message:
+        'Cannot start process "local": a Process subclass that overrides run() goes to the worker by reference; export class Local and pass { module: import.meta.url }',
+    });
   });
 });
 
@@ -268,8 +510,47 @@ describe("Process as a script", () => {
   test("a script exits after terminating a busy Process", async () => {
     const { code, stdout } = await runFixture("terminate_busy");
     assert.equal(code, 0);
-    assert.match(stdout, /^exitCode -15 alive false in \d+ ms\n$/);
-    assert.ok(Number(/in (\d+) ms/.exec(stdout)![1]) < 1000);
+    if (runtime.name === "deno") {
+      // Deno cannot stop the thread: terminate() says so, the script exits.
+      assert.match(
+        stdout,
+        /^ProcessError exitCode null alive true in \d+ ms\n$/,
+      );
+    } else {
+      assert.match(stdout, /^exitCode -15 alive false in \d+ ms\n$/);
+      assert.ok(Number(/in (\d+) ms/.exec(stdout)![1]) < 1000);
+    }
+  });
+
+  test("isMain(import.meta) is true in the script run directly and false in its workers", async () => {
+    const { code, stdout, stderr } = await runFixture("guarded");
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+    assert.deepEqual(stdout.trim().split("\n").sort(), [
+      "child ran in Process-1",
+      "exitCode 0, counter 1",
+      "top level: isMain false, pid 1",
+      "top level: isMain true, pid 0",
+    ]);
+  });
+
+  test("starting a Process from a module a worker is importing throws an error naming the guard", async () => {
+    const { code, stdout, stderr } = await runFixture("unguarded", [], 10_000);
+    assert.equal(code, 0);
+    assert.equal(stdout, "exitCode 1, counter 0\n");
+    assert.match(
+      stderr,
+      /ProcessError: Cannot start process "Process-1": this worker is still importing .*unguarded\.[jt]s; guard the module's start-up code with `if \(isMain\(import\.meta\)\)`/,
+    );
+  });
+
+  test("creating a Pool from a module a worker is importing throws an error naming the guard", async () => {
+    const { code, stdout } = await runFixture("unguarded_pool", [], 10_000);
+    assert.equal(code, 0);
+    assert.match(
+      stdout,
+      /^ProcessError: Cannot create Pool: this worker is still importing .*unguarded_pool\.[jt]s; guard the module's start-up code with `if \(isMain\(import\.meta\)\)`.*\n$/,
+    );
   });
 
   test("a failing target prints its stack to stderr and exits with 1", async () => {

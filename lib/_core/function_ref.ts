@@ -3,6 +3,7 @@
 // source matches, so closures over the module's imports keep working. Any
 // other function goes as source text and must be self-contained.
 import { describe } from "./validate.ts";
+import { ProcessError } from "../errors.ts";
 
 /** A function as it travels to a worker: its source and where to look for it. */
 export interface FunctionRef {
@@ -69,6 +70,22 @@ export function functionRef(
 }
 
 const resolved = new Map<string, Promise<AnyFunction>>();
+/** The task modules this thread is importing right now. */
+const importing: string[] = [];
+
+/**
+ * Throws while this thread is importing a task module: a module that starts
+ * a Process or Pool at top level would otherwise do so again in every
+ * worker that imports it, which starts more workers, forever.
+ */
+export function checkNotImporting(what: string): void {
+  if (importing.length === 0) return;
+  throw new ProcessError(
+    `Cannot ${what}: this worker is still importing ${
+      importing[importing.length - 1]
+    }; guard the module's start-up code with \`if (isMain(import.meta))\`, like Python's \`if __name__ == "__main__"\`, so that workers importing it for its exports start nothing`,
+  );
+}
 
 /** Finds or compiles the function `ref` names; cached per worker. */
 export function resolveFunction(ref: FunctionRef): Promise<AnyFunction> {
@@ -83,7 +100,13 @@ export function resolveFunction(ref: FunctionRef): Promise<AnyFunction> {
 
 async function findExport(ref: FunctionRef): Promise<AnyFunction | undefined> {
   for (const url of ref.modules) {
-    const exports = await import(url) as Record<string, unknown>;
+    importing.push(url);
+    let exports: Record<string, unknown>;
+    try {
+      exports = await import(url);
+    } finally {
+      importing.splice(importing.lastIndexOf(url), 1);
+    }
     for (const value of Object.values(exports)) {
       if (
         typeof value === "function" &&

@@ -6,6 +6,9 @@ let self: Identity = {
   pid: 0,
   name: "MainProcess",
   pids: new Int32Array(createCommonBlock(), PIDS * 4, 1),
+  daemon: false,
+  authkey: crypto.getRandomValues(new Uint8Array(32)),
+  parent: null,
 };
 
 /** This thread's identity; the main thread is pid 0, "MainProcess". */
@@ -16,6 +19,23 @@ export function identity(): Identity {
 /** Takes on the identity a parent gave this worker. */
 export function adoptIdentity(given: Identity): void {
   self = given;
+}
+
+/** The identity of a new child of this thread, which inherits the authkey. */
+export function childIdentity(
+  pid: number,
+  name: string,
+  daemon: boolean,
+  authkey: Uint8Array = self.authkey!,
+): Identity {
+  return {
+    pid,
+    name,
+    pids: self.pids,
+    daemon,
+    authkey,
+    parent: { pid: self.pid, name: self.name },
+  };
 }
 
 /** A pid unique among all threads of this OS process. */

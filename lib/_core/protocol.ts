@@ -9,15 +9,27 @@ export interface Identity {
   readonly name: string;
   /** One shared int: the last pid handed out in this OS process. */
   readonly pids: Int32Array;
+  /** A daemon may not start children; pool workers are daemons. */
+  readonly daemon?: boolean;
+  /** The authentication key, inherited from the parent (32 bytes). */
+  readonly authkey?: Uint8Array;
+  /** The parent's pid and name; `null` on the main thread. */
+  readonly parent?: { readonly pid: number; readonly name: string } | null;
 }
 
-/** Parent → worker: become a `Process` and run `target(...args)`, then exit. */
+/**
+ * Parent → worker: become a `Process` and run `target(...args)`; or, when
+ * `fields` is set, rebuild an instance of the `Process` subclass `target`
+ * with these own fields and call its `run()`.
+ */
 export interface RunProcess {
   readonly type: "process";
   readonly identity: Identity;
   readonly target: FunctionRef;
   /** Encoded with `codec.ts`. */
   readonly args: readonly unknown[];
+  /** A subclass instance's own fields, encoded with `codec.ts`, or `null`. */
+  readonly fields: Record<string, unknown> | null;
 }
 
 /** Parent → worker: become a pool worker; run `initializer(...initargs)` first. */

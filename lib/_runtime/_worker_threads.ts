@@ -1,7 +1,9 @@
 // `node:worker_threads`, shared by Node and Deno. Deno's web `Worker` is
-// faster to start, but its `terminate()` does not stop a worker that is busy
-// in a loop (the thread spins on and the process never exits), and it cannot
-// be unref'd; Deno's `node:worker_threads` does both right.
+// faster to start, but it cannot be unref'd, and a script whose terminated
+// worker is still busy never exits. Neither Deno API stops a thread busy in
+// JavaScript (Deno 2.9.6 stops it only once that code returns to the event
+// loop), so each worker publishes its OS thread id and `terminate()` waits
+// until that thread is really gone.
 import process from "node:process";
 import type * as WorkerThreads from "node:worker_threads";
 import { builtin } from "./_builtin.ts";
@@ -13,30 +15,48 @@ import type {
   WorkerHandle,
 } from "./types.ts";
 import { connect, listen } from "./_net.ts";
+import { isMainModule } from "./_main.ts";
 import { deserialize, serialize } from "./_v8.ts";
+import { currentThreadId, GRACE_MS, threadGone } from "./_thread.ts";
+import { settlesWithin } from "../_core/timeout.ts";
+
+/** The `workerData` key of the cell where a worker writes its thread id. */
+const TID = "multiprocessingThreadId";
 
 // Loaded here, not by a static import, so that Bun never loads them.
 const threads = () => builtin<typeof WorkerThreads>("node:worker_threads");
 
 /** Starts a module worker on `node:worker_threads`. */
 function spawn(url: URL, events: WorkerEvents): WorkerHandle {
-  const worker = new (threads().Worker)(url);
-  let gone = false;
+  const tid = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new (threads().Worker)(url, { workerData: { [TID]: tid } });
+  let ended = false;
+  let stopped: Promise<void> | null = null;
+  let markGone!: () => void;
+  const gone = new Promise<void>((resolve) => markGone = resolve);
+  function whenThreadGone(): Promise<void> {
+    stopped ??= threadGone(Atomics.load(tid, 0));
+    void stopped.then(markGone);
+    return stopped;
+  }
   worker.on("message", events.message);
   // An `error` event is always followed by `exit`; only `exit` is reported.
   worker.on("error", () => {});
   worker.on("exit", (code) => {
-    if (gone) return;
-    gone = true;
+    if (ended) return;
+    ended = true;
+    void whenThreadGone();
     events.exit(code);
   });
   return {
+    gone,
     postMessage(message) {
       worker.postMessage(message);
     },
-    async terminate() {
-      gone = true;
+    async terminate(graceMs = GRACE_MS) {
+      ended = true;
       await worker.terminate();
+      return await settlesWithin(whenThreadGone(), graceMs);
     },
     unref() {
       worker.unref();
@@ -49,8 +69,10 @@ function spawn(url: URL, events: WorkerEvents): WorkerHandle {
 
 /** The channel to the parent, or `null` on the main thread. */
 function parent(): ParentPort | null {
-  const { isMainThread, parentPort: port } = threads();
+  const { isMainThread, parentPort: port, workerData } = threads();
   if (isMainThread || port === null) return null;
+  const tid = (workerData as Record<string, unknown> | null)?.[TID];
+  if (tid instanceof Int32Array) Atomics.store(tid, 0, currentThreadId());
   return {
     postMessage(message) {
       port.postMessage(message);
@@ -69,6 +91,9 @@ function parent(): ParentPort | null {
     exit(code) {
       process.exit(code);
     },
+    release() {
+      port.unref();
+    },
   };
 }
 
@@ -77,9 +102,11 @@ export function workerThreadsRuntime(
   name: RuntimeName,
   scriptCommand: (path: string) => string[],
 ): Runtime {
+  const port = parent();
   return {
     name,
-    parent: parent(),
+    parent: port,
+    isMainModule: (meta) => port === null && isMainModule(meta),
     cpuCount: () =>
       builtin<typeof import("node:os")>("node:os").availableParallelism(),
     spawn,

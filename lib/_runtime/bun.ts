@@ -1,6 +1,7 @@
 // Bun: the web `Worker`, which starts fast, stops busy workers on
-// `terminate()` (Bun's `node:worker_threads` does not) and reports a worker's
-// exit code in a `close` event. Bun drops a message that reaches a worker
+// `terminate()` and reports a worker's exit code in a `close` event. Its
+// `terminate()` returns before the thread has stopped; the `close` event
+// that follows is when it is gone. Bun drops a message that reaches a worker
 // while its module graph is still in a top-level await, which is why no module
 // a worker loads at start-up may use one (see `mod.ts`).
 import type {
@@ -11,6 +12,9 @@ import type {
 } from "./types.ts";
 import { deserialize, serialize } from "./_v8.ts";
 import { connect, listen } from "./_net.ts";
+import { isMainModule } from "./_main.ts";
+import { GRACE_MS } from "./_thread.ts";
+import { settlesWithin } from "../_core/timeout.ts";
 
 interface BunWorker {
   onmessage: ((event: { data: unknown }) => void) | null;
@@ -29,7 +33,14 @@ interface BunGlobals {
   Worker: new (url: URL, options: { type: "module" }) => BunWorker;
   Bun: { isMainThread: boolean };
   navigator: { hardwareConcurrency: number };
-  process: { execPath: string; exit(code: number): never };
+  process: {
+    execPath: string;
+    exit(code: number): never;
+    on(
+      event: "uncaughtException" | "unhandledRejection",
+      listener: (error: unknown) => void,
+    ): void;
+  };
   onmessage: ((event: { data: unknown }) => void) | null;
   postMessage(message: unknown): void;
   addEventListener(
@@ -44,24 +55,28 @@ const bun = globalThis as unknown as BunGlobals;
 
 function spawn(url: URL, events: WorkerEvents): WorkerHandle {
   const worker = new bun.Worker(url, { type: "module" });
-  let gone = false;
+  let ended = false;
+  let markGone!: () => void;
+  const gone = new Promise<void>((resolve) => markGone = resolve);
   worker.onmessage = (event) => events.message(event.data);
   // Bun repeats a worker's errors here even when the worker handled them;
   // the `close` event that follows a real failure is what counts.
   worker.onerror = (event) => event.preventDefault();
   worker.addEventListener("close", (event) => {
-    if (gone) return;
-    gone = true;
+    markGone();
+    if (ended) return;
+    ended = true;
     events.exit(event.code);
   });
   return {
+    gone,
     postMessage(message) {
       worker.postMessage(message);
     },
-    terminate() {
-      gone = true;
+    terminate(graceMs = GRACE_MS) {
+      ended = true;
       worker.terminate();
-      return Promise.resolve();
+      return settlesWithin(gone, graceMs);
     },
     unref() {
       worker.unref();
@@ -94,18 +109,26 @@ function parent(): ParentPort | null {
         event.preventDefault();
         fail(event.reason);
       });
+      // Bun 1.4 does not dispatch `unhandledrejection` in a worker whose
+      // `onmessage` is unset; its `process` hook fires either way.
+      bun.process.on("unhandledRejection", fail);
     },
     exit(code) {
       bun.process.exit(code);
+    },
+    release() {
+      bun.onmessage = null;
     },
   };
 }
 
 /** Builds the Bun adapter; called only on Bun. */
 export function create(): Runtime {
+  const port = parent();
   return {
     name: "bun",
-    parent: parent(),
+    parent: port,
+    isMainModule: (meta) => port === null && isMainModule(meta),
     cpuCount: () => bun.navigator.hardwareConcurrency,
     spawn,
     listen,

@@ -15,8 +15,15 @@ export interface WorkerEvents {
 /** A worker thread, seen from the thread that started it. */
 export interface WorkerHandle {
   postMessage(message: unknown): void;
-  /** Stops the worker; resolves once it is gone. No `exit` event follows. */
-  terminate(): Promise<void>;
+  /**
+   * Stops the worker; no `exit` event follows. Resolves `true` once its
+   * thread is gone, or `false` if the runtime has not stopped it within
+   * `graceMs` (default 1000; Deno cannot stop a thread busy in JavaScript
+   * until that code returns to the event loop); `gone` tells when it is.
+   */
+  terminate(graceMs?: number): Promise<boolean>;
+  /** Settles once the thread is gone, after `terminate()` or `exit`. */
+  readonly gone: Promise<void>;
   /** Lets the process exit while this worker is alive (no-op on Deno). */
   unref(): void;
   /** Undoes `unref()`. */
@@ -34,6 +41,11 @@ export interface ParentPort {
   onUncaught(listener: (error: unknown) => void): void;
   /** Ends this worker with `code`; the parent sees it as an `exit` event. */
   exit(code: number): void;
+  /**
+   * Stops listening to the parent, so the worker ends with code 0 once its
+   * event loop has nothing left to do, like a script.
+   */
+  release(): void;
 }
 
 /** A TCP endpoint. */
@@ -72,11 +84,21 @@ export interface Listener {
   unref(): void;
 }
 
+/** The part of `import.meta` that tells whether a module is the script. */
+export interface ModuleMeta {
+  /** The module's URL. */
+  readonly url: string;
+  /** `true` in the script run directly, where the runtime says so. */
+  readonly main?: boolean;
+}
+
 /** What the library needs from a runtime. */
 export interface Runtime {
   readonly name: RuntimeName;
   /** The channel to the parent when this thread is a worker, else `null`. */
   readonly parent: ParentPort | null;
+  /** Whether `meta` is the script's own (false in every worker). */
+  isMainModule(meta: ModuleMeta): boolean;
   /** Logical CPUs available to this process. */
   cpuCount(): number;
   /** Starts a module worker running `url`. */

@@ -6,7 +6,7 @@
 // exactly the tasks it held.
 import { runtime, type WorkerHandle } from "../_runtime/mod.ts";
 import { clones, decode, decodeThrown } from "../_core/codec.ts";
-import { identity, nextPid, WORKER_URL } from "../_core/identity.ts";
+import { childIdentity, nextPid, WORKER_URL } from "../_core/identity.ts";
 import type { FunctionRef } from "../_core/function_ref.ts";
 import {
   CALL,
@@ -81,7 +81,7 @@ let workersStarted = 0;
 export class Dispatcher {
   #options: DispatcherOptions;
   #workers: Slot[] = [];
-  #retiring = new Set<Promise<void>>();
+  #retiring = new Set<Promise<unknown>>();
   #queue: (Task | undefined)[] = [];
   #head = 0;
   #inflight = new Map<number, Task>();
@@ -214,7 +214,7 @@ export class Dispatcher {
     };
     const start: StartPoolWorker = {
       type: "pool",
-      identity: { pid, name, pids: identity().pids },
+      identity: childIdentity(pid, name, true), // daemonic, as in Python
       initializer: this.#options.initializer,
       initargs: this.#options.initargs,
     };

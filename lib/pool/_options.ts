@@ -5,7 +5,7 @@ import { functionRef, moduleUrls } from "../_core/function_ref.ts";
 import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
 import type { AsyncResultCallbacks } from "./async_result.ts";
 import type { PoolOptions, SubmitOptions } from "./pool.ts";
-import { cpuCount } from "../process.ts";
+import { cpuCount } from "../current_process.ts";
 
 export const POOL_OPTIONS = [
   "processes",

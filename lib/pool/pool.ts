@@ -6,7 +6,7 @@
  */
 import { encode } from "../_core/codec.ts";
 import { Dispatcher } from "./_dispatch.ts";
-import { functionRef } from "../_core/function_ref.ts";
+import { checkNotImporting, functionRef } from "../_core/function_ref.ts";
 import { ImapJob } from "./_imap.ts";
 import { JobSet, ResultJob } from "./_jobs.ts";
 import {
@@ -126,6 +126,7 @@ export class Pool {
     first?: number | null | PoolOptions,
     second?: PoolOptions,
   ) {
+    checkNotImporting("create Pool");
     const parsed = parsePoolOptions(first, second);
     this.#processes = parsed.processes;
     this.#modules = parsed.modules;

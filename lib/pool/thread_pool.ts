@@ -22,7 +22,7 @@ import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
 import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
 import { AsyncResult } from "./async_result.ts";
 import { ProcessError } from "../errors.ts";
-import { cpuCount } from "../process.ts";
+import { cpuCount } from "../current_process.ts";
 import type {
   ApplyAsyncOptions,
   ImapOptions,

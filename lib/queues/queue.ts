@@ -242,6 +242,27 @@ export class Queue<T = unknown> {
   }
 
   /**
+   * Whether an item is there to take, waiting up to `timeoutMs` for one
+   * without taking it: what {@linkcode wait} watches (Python's
+   * `wait([q._reader])`). Another consumer may take the item first.
+   *
+   * @param timeoutMs The longest wait, in ms; `null` waits as long as it takes. @default 0
+   * @returns A promise of whether an item was there.
+   * @throws {ProcessError} If this queue was closed.
+   */
+  pollAsync(timeoutMs?: number | null): Promise<boolean> {
+    try {
+      const what = this.#check("poll");
+      const ms = timeoutMs === null
+        ? undefined
+        : checkTimeout(what, timeoutMs) ?? 0;
+      return blockAsync(this.#ring.pollSteps(deadlineOf(ms)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
    * The number of items in the queue; other threads may change it at once.
    *
    * @returns The approximate size.
