@@ -32,14 +32,17 @@ const BOUNDED = 3;
 const INT32_MAX = 2 ** 31 - 1;
 
 function tryDecrement(cells: Int32Array): boolean {
-  // Guess 1 (a semaphore used as a lock) to save a load.
+  // Guess 1 (a semaphore used as a lock) to save a load. Success is only
+  // ever a compare-exchange that found what it expected: a lost race that
+  // leaves 1 behind must still take that unit with its own exchange.
   let value = Atomics.compareExchange(cells, VALUE, 1, 0);
-  while (value > 1) {
+  if (value === 1) return true;
+  while (value > 0) {
     const seen = Atomics.compareExchange(cells, VALUE, value, value - 1);
     if (seen === value) return true;
     value = seen;
   }
-  return value === 1;
+  return false;
 }
 
 function* decrementSteps(cells: Int32Array, deadline: number): Steps<boolean> {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Event, Process } from "../../mod.ts";
-import { fixture, runProcesses, waitUntil } from "../_helpers.ts";
+import { fixture, runProcesses, sharedInts, waitUntil } from "../_helpers.ts";
 
 const module = fixture("sync_targets");
 const targets = await import(
@@ -55,6 +55,35 @@ describe("Event", () => {
     event.set();
     await running;
     assert.deepEqual(flags.map((f) => f[0]), [1, 1, 1]);
+  });
+
+  test("Event.set() then clear() at once wakes every waiter, which returns the flag it finds: false", async () => {
+    const event = new Event();
+    const workers = 3;
+    const cells = sharedInts(1 + 2 * workers);
+    const running = runProcesses(workers, (i) =>
+      new Process({
+        target: targets.reportEventWait,
+        args: [event, cells, i, 5_000],
+        module,
+      }));
+    const started = performance.now();
+    const here = event.waitAsync(5_000);
+    await waitUntil(() => Atomics.load(cells, 0) === workers);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    event.set();
+    event.clear();
+    assert.equal(await here, false);
+    assert.ok(performance.now() - started < 2_500);
+    await running;
+    for (let i = 0; i < workers; i++) {
+      assert.equal(cells[1 + 2 * i], 2, `worker ${i} returned the flag`);
+      assert.ok(
+        cells[2 + 2 * i] < 2_500,
+        `worker ${i} waited ${cells[2 + 2 * i]} ms`,
+      );
+    }
+    assert.equal(event.isSet(), false);
   });
 
   test("Event.waitAsync() on the main thread is woken by a worker", async () => {
