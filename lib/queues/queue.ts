@@ -99,9 +99,10 @@ export class Queue<T = unknown> {
   /**
    * Creates an empty queue.
    *
-   * @param maxsize The most items it holds; 0 means no limit. @default 0
+   * @param maxsize The most items it holds; 0 or less means no limit, as in
+   * Python. @default 0
    * @throws {TypeError} If `maxsize` is not a number.
-   * @throws {RangeError} If `maxsize` is negative or not an integer.
+   * @throws {RangeError} If `maxsize` is not an integer, or above 2³¹ − 1.
    */
   constructor(maxsize: number = 0) {
     this.#kind = kindOf(this);
@@ -113,20 +114,23 @@ export class Queue<T = unknown> {
         }`,
       );
     }
-    if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > UNBOUNDED) {
+    if (
+      !(Number.isInteger(maxsize) || maxsize === -Infinity) ||
+      maxsize > UNBOUNDED
+    ) {
       throw new RangeError(
-        `Cannot ${what}: maxsize must be an integer from 0 to ${UNBOUNDED}, received ${maxsize}`,
+        `Cannot ${what}: maxsize must be an integer up to ${UNBOUNDED} (0 or less for no limit), received ${maxsize}`,
       );
     }
     const cells = sharedCells(
       ringLength(CAPACITY),
-      (fresh) => initRing(fresh, maxsize === 0 ? UNBOUNDED : maxsize),
+      (fresh) => initRing(fresh, maxsize <= 0 ? UNBOUNDED : maxsize),
     );
     this.#ring = new Ring(cells);
   }
 
-  #check(what: string): string {
-    const full = `${what} ${this.#kind}`;
+  #check(what: string, tail = ""): string {
+    const full = `${what} ${this.#kind}${tail && " "}${tail}`;
     if (this.#closed) {
       throw new ProcessError(`Cannot ${full}: it is closed`);
     }
@@ -257,8 +261,11 @@ export class Queue<T = unknown> {
    * Whether the queue holds no items (approximate, like `qsize()`).
    *
    * @returns `true` if empty.
+   * @throws {ProcessError} If this queue was closed (as in Python, whose
+   * `empty()` reads from the closed reader).
    */
   empty(): boolean {
+    this.#check("check whether", "is empty");
     return this.#ring.items === 0;
   }
 
@@ -272,8 +279,9 @@ export class Queue<T = unknown> {
   }
 
   /**
-   * Says this thread is done with the queue: later calls on this object
-   * throw. Other threads' copies keep working, as in Python.
+   * Says this thread is done with the queue: later `put*()`, `get*()` and
+   * `empty()` calls on this object throw `ProcessError`; `qsize()` and
+   * `full()` still answer. Other threads' copies keep working, as in Python.
    */
   close(): void {
     this.#closed = true;

@@ -148,6 +148,17 @@ describe("Pipe bad input", () => {
     assert.equal(b.recv(), "ok");
   });
 
+  test("Connection.send() of a SharedArrayBuffer throws TypeError on every runtime", () => {
+    const [a, b] = Pipe();
+    assert.throws(() => a.send(new SharedArrayBuffer(4)), {
+      name: "TypeError",
+      message:
+        "Cannot send on Connection: shared memory travels as a Process argument, not inside items, received an object (SharedArrayBuffer)",
+    });
+    a.send("ok");
+    assert.equal(b.recv(), "ok");
+  });
+
   test("bad arguments throw TypeError or RangeError", () => {
     const [a, b] = Pipe();
     assert.throws(() => b.poll(-1), {
