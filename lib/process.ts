@@ -14,6 +14,7 @@ import {
 import type { RunProcess } from "./_core/protocol.ts";
 import { checkOptions, checkTimeout, describe } from "./_core/validate.ts";
 import { ProcessError } from "./errors.ts";
+import { threadExited } from "./queues/_handles.ts";
 
 /** Options of {@linkcode Process}. */
 export interface ProcessOptions<A extends unknown[] = unknown[]> {
@@ -204,6 +205,7 @@ export class Process<A extends unknown[] = unknown[]> {
     if (this.#exitCode !== null) return;
     this.#exitCode = code;
     children.delete(this);
+    threadExited(this.#pid!);
     this.#resolveExited();
   }
 }

@@ -19,6 +19,8 @@ import {
   WRITER_GONE,
 } from "./_ring.ts";
 import { pack, unpack } from "./_serialize.ts";
+import { End, forgetIfGone, HANDLES_LENGTH, remember } from "./_handles.ts";
+import { identity } from "../_core/identity.ts";
 import { checkTimeout, describe } from "../_core/validate.ts";
 import { EOFError, ProcessError } from "../errors.ts";
 
@@ -29,9 +31,20 @@ const UNBOUNDED = 0x7fffffff;
 interface Ends {
   readonly reader: Int32Array | null;
   readonly writer: Int32Array | null;
+  /** The end's handle table (see `_handles.ts`). */
+  readonly handles: Int32Array;
 }
 
-let building: Ends | null = null;
+/** What the next `new Connection()` is built from, and whether it is rebuilt. */
+let building: { ends: Ends; rebuilt: boolean } | null = null;
+
+/** Releases the handle of a Connection that was collected without close(). */
+const collected = new FinalizationRegistry<{ end: End; pid: number }>(
+  ({ end, pid }) => {
+    end.release(pid);
+    forgetIfGone(end);
+  },
+);
 
 /**
  * One end of a {@linkcode Pipe}, like Python's `multiprocessing.connection
@@ -39,8 +52,12 @@ let building: Ends | null = null;
  * blocks its thread, which is right in worker code; on the main thread use
  * `recvAsync()`.
  *
- * Unlike Python, where the other end sees end-of-file only once every copy
- * of this end is closed, `close()` on any copy closes the end for everyone.
+ * As in Python, each thread holds its own handle: `close()` releases this
+ * thread's handle only, and the other end sees end-of-file once every
+ * handle of this end is closed (or collected), or held by a thread that has
+ * exited. So a parent may close the copy it passed to a `Process` right
+ * after `start()`, and `recvAsync()` throws `EOFError` once the child that
+ * held the other end has exited.
  *
  * @example Usage
  * ```ts
@@ -55,6 +72,8 @@ let building: Ends | null = null;
 export class Connection {
   #reader: Ring | null;
   #writer: Ring | null;
+  #end: End;
+  #pid: number;
   #closed = false;
 
   /**
@@ -68,13 +87,24 @@ export class Connection {
         "Cannot create Connection: use Pipe() to make a connected pair",
       );
     }
-    const { reader, writer } = building;
+    const { ends: { reader, writer, handles }, rebuilt } = building;
     building = null;
     this.#reader = reader && new Ring(reader);
     this.#writer = writer && new Ring(writer);
+    const readRing = this.#reader;
+    const writeRing = this.#writer;
+    this.#end = new End(handles, () => {
+      writeRing?.close(WRITER_GONE);
+      readRing?.close(READER_GONE);
+    });
+    this.#pid = identity().pid;
+    if (rebuilt) this.#end.claim(this.#pid);
+    else this.#end.open(this.#pid);
+    remember(this.#end);
+    collected.register(this, { end: this.#end, pid: this.#pid }, this);
   }
 
-  /** Whether `close()` was called on this object. */
+  /** Whether `close()` was called on this object (this thread's handle). */
   get closed(): boolean {
     return this.#closed;
   }
@@ -273,14 +303,17 @@ export class Connection {
   }
 
   /**
-   * Closes this end: the other end receives what was sent, then
-   * `EOFError`; sending to this end then fails. Closing twice is harmless.
+   * Closes this thread's handle of this end; calls on this object then
+   * throw. Once every handle of this end is closed (in every thread, or
+   * the thread holding it has exited), the other end receives what was
+   * sent, then `EOFError`, and its sends fail. Closing twice is harmless.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#writer?.close(WRITER_GONE);
-    this.#reader?.close(READER_GONE);
+    collected.unregister(this);
+    this.#end.release(this.#pid);
+    forgetIfGone(this.#end);
   }
 
   /** Closes this end at the end of a `using` block. */
@@ -290,15 +323,24 @@ export class Connection {
 
   /** @ignore */
   [reduce](): Reduced {
-    return reduced("Connection", {
+    if (this.#closed) {
+      throw new ProcessError(
+        "Cannot send Connection to another thread: it is closed",
+      );
+    }
+    // The receiving thread claims this handle when it rebuilds the end.
+    this.#end.lend();
+    const ends: Ends = {
       reader: this.#reader?.cells ?? null,
       writer: this.#writer?.cells ?? null,
-    });
+      handles: this.#end.cells,
+    };
+    return reduced("Connection", ends);
   }
 }
 
-function connection(ends: Ends): Connection {
-  building = ends;
+function connection(ends: Ends, rebuilt = false): Connection {
+  building = { ends, rebuilt };
   return new Connection();
 }
 
@@ -307,6 +349,16 @@ function ring(buffer: SharedArrayBuffer, index: number): Int32Array {
   const cells = new Int32Array(buffer, index * length * 4, length);
   initRing(cells, UNBOUNDED);
   return cells;
+}
+
+/** The handle table of end `index` (0 or 1), after `rings` rings. */
+function handles(
+  buffer: SharedArrayBuffer,
+  rings: number,
+  index: number,
+): Int32Array {
+  const at = (rings * ringLength(CAPACITY) + index * HANDLES_LENGTH) * 4;
+  return new Int32Array(buffer, at, HANDLES_LENGTH);
 }
 
 /**
@@ -337,21 +389,24 @@ export function Pipe(duplex: boolean = true): [Connection, Connection] {
       }`,
     );
   }
+  const rings = duplex ? 2 : 1;
   const buffer = new SharedArrayBuffer(
-    (duplex ? 2 : 1) * ringLength(CAPACITY) * 4,
+    (rings * ringLength(CAPACITY) + 2 * HANDLES_LENGTH) * 4,
   );
+  const first = handles(buffer, rings, 0);
+  const second = handles(buffer, rings, 1);
   const forward = ring(buffer, 0);
   if (!duplex) {
     return [
-      connection({ reader: forward, writer: null }),
-      connection({ reader: null, writer: forward }),
+      connection({ reader: forward, writer: null, handles: first }),
+      connection({ reader: null, writer: forward, handles: second }),
     ];
   }
   const backward = ring(buffer, 1);
   return [
-    connection({ reader: backward, writer: forward }),
-    connection({ reader: forward, writer: backward }),
+    connection({ reader: backward, writer: forward, handles: first }),
+    connection({ reader: forward, writer: backward, handles: second }),
   ];
 }
 
-registerShareable("Connection", (state) => connection(state as Ends));
+registerShareable("Connection", (state) => connection(state as Ends, true));

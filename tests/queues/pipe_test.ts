@@ -44,6 +44,7 @@ describe("Pipe", () => {
       module,
     });
     p.start();
+    sender.close(); // this thread's handle; the child holds its own
     for (let i = 0; i < 5; i++) {
       const bytes = await receiver.recvBytesAsync();
       assert.equal(bytes.length, 100_000);
