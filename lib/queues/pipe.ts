@@ -9,7 +9,7 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { block, blockAsync, deadlineOf, type Steps } from "../sync/_futex.ts";
+import { block, blockAsync, type Steps } from "../sync/_futex.ts";
 import {
   initRing,
   READER_GONE,
@@ -21,8 +21,9 @@ import {
 import { pack, unpack } from "./_serialize.ts";
 import { End, forgetIfGone, HANDLES_LENGTH, remember } from "./_handles.ts";
 import { identity } from "../_core/identity.ts";
-import { checkTimeout, describe } from "../_core/validate.ts";
+import { describe } from "../_core/validate.ts";
 import { EOFError, ProcessError } from "../errors.ts";
+import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 
 /** Bytes of shared memory per direction; larger messages stream through. */
 const CAPACITY = 1 << 16;
@@ -279,7 +280,6 @@ export class Connection {
    *
    * @param timeoutMs The longest wait, in ms. @default 0
    * @returns `true` if `recv()` would not block.
-   * @throws {RangeError} If `timeoutMs` is negative.
    * @throws {ProcessError} If this end is closed or write-only.
    */
   poll(timeoutMs?: number | null): boolean {
@@ -291,7 +291,6 @@ export class Connection {
    *
    * @param timeoutMs The longest wait, in ms. @default 0
    * @returns A promise of whether `recv()` would not block.
-   * @throws {RangeError} If `timeoutMs` is negative.
    * @throws {ProcessError} If this end is closed or write-only.
    */
   pollAsync(timeoutMs?: number | null): Promise<boolean> {

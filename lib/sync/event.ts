@@ -9,9 +9,9 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { block, blockAsync, deadlineOf, notify, type Steps } from "./_futex.ts";
+import { block, blockAsync, notify, type Steps } from "./_futex.ts";
 import { rebuildOver, sharedCells } from "../_core/shared.ts";
-import { checkTimeout } from "../_core/validate.ts";
+import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 
 // FLAG is the flag; every set() bumps GEN, on which waiters sleep. A waiter
 // wakes when GEN moves, so a set() followed at once by clear() still wakes
@@ -72,7 +72,6 @@ export class Event {
    * out, or if the flag was cleared again right after the `set()` that
    * woke this thread.
    * @throws {TypeError} If `timeoutMs` is not a number.
-   * @throws {RangeError} If `timeoutMs` is negative.
    */
   wait(timeoutMs?: number): boolean {
     const deadline = deadlineOf(checkTimeout("wait on Event", timeoutMs));
@@ -86,7 +85,6 @@ export class Event {
    * @returns A promise of the flag as it is after waking: `false` if the
    * wait timed out or the flag was cleared again at once.
    * @throws {TypeError} If `timeoutMs` is not a number.
-   * @throws {RangeError} If `timeoutMs` is negative.
    */
   async waitAsync(timeoutMs?: number): Promise<boolean> {
     const deadline = deadlineOf(checkTimeout("wait on Event", timeoutMs));
