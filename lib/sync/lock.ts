@@ -28,6 +28,7 @@ import {
   type Steps,
   tryLock,
   unlock,
+  UNLOCKED,
 } from "./_futex.ts";
 import { rebuildOver, sharedCells } from "../_core/shared.ts";
 
@@ -94,6 +95,16 @@ export class Lock {
     const deadline = asyncDeadline("acquire Lock", options);
     return tryLock(this.#cells, 0) ||
       await blockAsync(lockSteps(this.#cells, 0, deadline));
+  }
+
+  /**
+   * Whether any thread holds the lock now, like Python 3.14's
+   * `Lock.locked()`.
+   *
+   * @returns `true` if the lock is held.
+   */
+  locked(): boolean {
+    return Atomics.load(this.#cells, 0) !== UNLOCKED;
   }
 
   /**
@@ -248,6 +259,16 @@ export class RLock {
     cells[OWNER] = me;
     cells[COUNT] = count;
     return true;
+  }
+
+  /**
+   * Whether any thread holds the lock now (this one included), like Python
+   * 3.14's `RLock.locked()`.
+   *
+   * @returns `true` if the lock is held.
+   */
+  locked(): boolean {
+    return Atomics.load(this.#cells, MUTEX) !== UNLOCKED;
   }
 
   /**
