@@ -20,6 +20,13 @@ import {
 } from "./_ring.ts";
 import { pack, unpack } from "./_serialize.ts";
 import { End, forgetIfGone, HANDLES_LENGTH, remember } from "./_handles.ts";
+import {
+  checkMaxlength,
+  copyInto,
+  sendable,
+  withinMaxlength,
+  writableRoom,
+} from "./_bytes.ts";
 import { identity } from "../_core/identity.ts";
 import { describe } from "../_core/validate.ts";
 import { EOFError, ProcessError } from "../errors.ts";
@@ -212,57 +219,89 @@ export class Connection {
     size?: number,
   ): void {
     const what = "send bytes on";
-    const bytes = ArrayBuffer.isView(data)
-      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : data instanceof ArrayBuffer || data instanceof SharedArrayBuffer
-      ? new Uint8Array(data)
-      : null;
-    if (bytes === null) {
-      throw new TypeError(
-        `Cannot ${what} Connection: data must be bytes, received ${
-          describe(data)
-        }`,
-      );
-    }
-    const count = size ?? bytes.length - offset;
-    if (
-      !Number.isInteger(offset) || !Number.isInteger(count) || offset < 0 ||
-      count < 0 || offset + count > bytes.length
-    ) {
-      throw new RangeError(
-        `Cannot ${what} Connection: offset and size must lie within the ${bytes.length} bytes, received ${offset} and ${size}`,
-      );
-    }
-    this.#send(what, bytes.slice(offset, offset + count));
+    this.#send(what, sendable(what, data, offset, size));
   }
 
   /**
    * Receives the next message as bytes, blocking this thread until one
    * arrives.
    *
+   * @param maxlength The longest message accepted, in bytes; none by default.
    * @returns A copy of the message's bytes.
+   * @throws {BufferTooShort} If the message is longer than `maxlength`;
+   * its `data` carries the message (Python raises `OSError` and loses it).
    * @throws {EOFError} If the other end is closed and nothing is left.
    * @throws {ProcessError} If this end is closed or write-only.
+   * @throws {RangeError} If `maxlength` is not an integer >= 0.
    */
-  recvBytes(): Uint8Array {
+  recvBytes(maxlength?: number): Uint8Array {
     const what = "receive bytes on";
-    return this.#received(
-      what,
-      this.#reading(what).get(Infinity),
-    );
+    const most = checkMaxlength(what, maxlength);
+    const message = this.#received(what, this.#reading(what).get(Infinity));
+    return withinMaxlength(what, message, most);
   }
 
   /**
    * Receives the next message as bytes without blocking the event loop.
    *
+   * @param maxlength The longest message accepted, in bytes; none by default.
    * @returns A promise of the message's bytes.
+   * @throws {BufferTooShort} If the message is longer than `maxlength`.
    * @throws {EOFError} If the other end is closed and nothing is left.
    * @throws {ProcessError} If this end is closed or write-only.
    */
-  async recvBytesAsync(): Promise<Uint8Array> {
+  async recvBytesAsync(maxlength?: number): Promise<Uint8Array> {
     const what = "receive bytes on";
+    const most = checkMaxlength(what, maxlength);
     const ring = this.#reading(what);
-    return this.#received(what, await ring.getAsync(Infinity));
+    const message = this.#received(what, await ring.getAsync(Infinity));
+    return withinMaxlength(what, message, most);
+  }
+
+  /**
+   * Receives the next message into `buffer` from byte `offset`, blocking
+   * this thread until one arrives, like Python's `recv_bytes_into`.
+   *
+   * @param buffer Where to write (any typed array, DataView or ArrayBuffer).
+   * @param offset Where to start, in bytes. @default 0
+   * @returns The message's length in bytes.
+   * @throws {BufferTooShort} If the message does not fit; its `data`
+   * carries the whole message and `buffer` is left as it was.
+   * @throws {EOFError} If the other end is closed and nothing is left.
+   * @throws {ProcessError} If this end is closed or write-only.
+   * @throws {TypeError} If `buffer` is not bytes.
+   * @throws {RangeError} If `offset` is not an integer within `buffer`.
+   */
+  recvBytesInto(
+    buffer: ArrayBufferView | ArrayBufferLike,
+    offset: number = 0,
+  ): number {
+    const what = "receive bytes into a buffer on";
+    const room = writableRoom(what, buffer, offset);
+    const message = this.#received(what, this.#reading(what).get(Infinity));
+    return copyInto(what, message, room, offset);
+  }
+
+  /**
+   * Like {@linkcode Connection.recvBytesInto}, without blocking the event
+   * loop.
+   *
+   * @param buffer Where to write (any typed array, DataView or ArrayBuffer).
+   * @param offset Where to start, in bytes. @default 0
+   * @returns A promise of the message's length in bytes.
+   * @throws {BufferTooShort} If the message does not fit.
+   * @throws {EOFError} If the other end is closed and nothing is left.
+   * @throws {ProcessError} If this end is closed or write-only.
+   */
+  async recvBytesIntoAsync(
+    buffer: ArrayBufferView | ArrayBufferLike,
+    offset: number = 0,
+  ): Promise<number> {
+    const what = "receive bytes into a buffer on";
+    const room = writableRoom(what, buffer, offset);
+    const ring = this.#reading(what);
+    const message = this.#received(what, await ring.getAsync(Infinity));
+    return copyInto(what, message, room, offset);
   }
 
   #pollSteps(timeoutMs: number | null | undefined): Steps<boolean> {

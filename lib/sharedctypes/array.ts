@@ -240,7 +240,7 @@ function allocate(
   sizeOrItems: unknown,
 ): { typecode: Typecode; buffer: SharedArrayBuffer } {
   const info = typecodeInfo(what, typecode);
-  const { TypedArray, size } = info;
+  const { TypedArray } = info;
   const code = info.code;
   if (typeof sizeOrItems === "number") {
     if (!Number.isInteger(sizeOrItems) || sizeOrItems < 0) {

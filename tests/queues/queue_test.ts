@@ -6,7 +6,6 @@ import {
   JoinableQueue,
   Lock,
   Process,
-  ProcessError,
   Queue,
   SimpleQueue,
 } from "../../mod.ts";
