@@ -157,6 +157,22 @@ export class Empty extends ProcessError {}
 export class Full extends ProcessError {}
 
 /**
+ * The queue was shut down (Python 3.13's `queue.ShutDown`): `put` throws it
+ * at once, `get` once nothing is left (at once after an immediate shutdown).
+ *
+ * @example Usage
+ * ```ts
+ * import { Queue, ShutDown } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new Queue();
+ * queue.shutdown();
+ * assert.throws(() => queue.put(1), ShutDown);
+ * ```
+ */
+export class ShutDown extends ProcessError {}
+
+/**
  * A `Barrier` was aborted or reset, or a wait on it timed out.
  *
  * @example Usage

@@ -11,11 +11,11 @@ import {
   registerShareable,
 } from "../_core/codec.ts";
 import { block, blockAsync } from "../sync/_futex.ts";
-import { initRing, Ring, ringLength } from "./_ring.ts";
+import { initRing, type Refused, Ring, ringLength } from "./_ring.ts";
 import { pack, unpack } from "./_serialize.ts";
 import { rebuildOver, sharedCells } from "../_core/shared.ts";
 import { describe, optionsObject } from "../_core/validate.ts";
-import { Empty, Full, ProcessError } from "../errors.ts";
+import { Empty, Full, ProcessError, ShutDown } from "../errors.ts";
 import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 
 /** Options of a blocking `put()` or `get()`. */
@@ -154,7 +154,7 @@ export class Queue<T = unknown> {
     const what = this.#check("put item on");
     const until = options === undefined ? Infinity : deadline(what, options);
     const refused = this.#ring.put(pack(what, item), until);
-    if (refused !== null) this.#full(what);
+    if (refused !== null) this.#refused(what, refused);
   }
 
   /**
@@ -172,7 +172,7 @@ export class Queue<T = unknown> {
     const what = this.#check("put item on");
     const until = asyncDeadline(what, options);
     const refused = await this.#ring.putAsync(pack(what, item), until);
-    if (refused !== null) this.#full(what);
+    if (refused !== null) this.#refused(what, refused);
   }
 
   /**
@@ -189,12 +189,14 @@ export class Queue<T = unknown> {
    */
   putNowait(item: T): void {
     const what = this.#check("put item on");
-    if (this.#ring.put(pack(what, item), NOW) !== null) {
-      this.#full(what);
-    }
+    const refused = this.#ring.put(pack(what, item), NOW);
+    if (refused !== null) this.#refused(what, refused);
   }
 
-  #full(what: string): never {
+  #refused(what: string, why: Refused): never {
+    if (why === "shutdown") {
+      throw new ShutDown(`Cannot ${what}: it is shut down`);
+    }
     throw new Full(`Cannot ${what}: it is full`);
   }
 
@@ -240,9 +242,28 @@ export class Queue<T = unknown> {
     return this.#item(what, this.#ring.get(NOW));
   }
 
-  #item(what: string, got: Uint8Array | string): T {
+  #item(what: string, got: Uint8Array | Refused): T {
+    if (got === "shutdown") {
+      throw new ShutDown(`Cannot ${what}: it is shut down and empty`);
+    }
     if (typeof got === "string") throw new Empty(`Cannot ${what}: it is empty`);
     return unpack(got) as T;
+  }
+
+  /**
+   * Shuts the queue down for every thread, like Python 3.13's
+   * `queue.Queue.shutdown`: `put*()` then throws `ShutDown`; `get*()`
+   * returns what is left, then throws `ShutDown`. With `immediate`, what is
+   * left is dropped (a `JoinableQueue` counts each dropped item as done)
+   * and `get*()` throws at once. Callers blocked in `put` or `get` wake
+   * and throw `ShutDown`. There is no way back.
+   *
+   * @param immediate Whether to drop the items left. @default false
+   * @throws {ProcessError} If this queue was closed.
+   */
+  shutdown(immediate: boolean = false): void {
+    this.#check("shut down");
+    this.#ring.shutdown(immediate === true);
   }
 
   /**
@@ -283,6 +304,28 @@ export class Queue<T = unknown> {
   close(): void {
     this.#closed = true;
   }
+
+  /**
+   * Python's `join_thread()`: waits for the feeder thread to flush what
+   * this thread put. There is none here — `put()` returns (and `putAsync()`
+   * resolves) once the item is in shared memory — so it returns at once.
+   *
+   * @throws {ProcessError} If the queue is not closed yet, as in Python.
+   */
+  joinThread(): void {
+    if (!this.#closed) {
+      throw new ProcessError(
+        `Cannot join the feeder thread of ${this.#kind}: it is not closed`,
+      );
+    }
+  }
+
+  /**
+   * Python's `cancel_join_thread()`: lets a process exit without flushing
+   * its buffered items. Nothing is ever buffered here (see
+   * {@linkcode Queue.joinThread}), so it does nothing.
+   */
+  cancelJoinThread(): void {}
 
   static {
     ringOf = (queue) => queue.#ring;
