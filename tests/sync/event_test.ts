@@ -70,7 +70,8 @@ describe("Event", () => {
     const started = performance.now();
     const here = event.waitAsync(5_000);
     await waitUntil(() => Atomics.load(cells, 0) === workers);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Counted in, and now (almost surely) asleep in wait().
+    await new Promise((resolve) => setTimeout(resolve, 250));
     event.set();
     event.clear();
     assert.equal(await here, false);
