@@ -1,6 +1,12 @@
 // Worker side of sync_bench.ts: waits for a command, runs a batch of locked
 // increments of the chosen kind, reports done, repeats until told to stop.
-import type { Lock, RLock, Semaphore, Value } from "../mod.ts";
+import type {
+  BoundedSemaphore,
+  Lock,
+  RLock,
+  Semaphore,
+  Value,
+} from "../mod.ts";
 
 /** Control words shared with the bench. */
 export const GEN = 0;
@@ -17,6 +23,7 @@ export const KINDS = [
   "Lock",
   "RLock",
   "Semaphore(1)",
+  "BoundedSemaphore(1)",
   "Value.add(1)",
   "Value under getLock()",
 ] as const;
@@ -64,12 +71,13 @@ export interface Shared {
   lock: Lock;
   rlock: RLock;
   sem: Semaphore;
+  bounded: BoundedSemaphore;
   value: Value<"i">;
 }
 
 /** Runs `ops` increments of kind `kind`. */
 export function batch(kind: number, ops: number, shared: Shared): void {
-  const { mutex, counter, lock, rlock, sem, value } = shared;
+  const { mutex, counter, lock, rlock, sem, bounded, value } = shared;
   switch (kind) {
     case 0:
       for (let i = 0; i < ops; i++) {
@@ -85,9 +93,11 @@ export function batch(kind: number, ops: number, shared: Shared): void {
     case 3:
       return guarded(sem, ops, counter);
     case 4:
+      return guarded(bounded, ops, counter);
+    case 5:
       for (let i = 0; i < ops; i++) value.add(1);
       return;
-    case 5: {
+    case 6: {
       const guard = value.getLock();
       for (let i = 0; i < ops; i++) {
         guard.acquire();

@@ -5,7 +5,14 @@
 //   bun bench/sync_bench.ts
 //   deno task build:npm && node npm/bench/sync_bench.js
 import { barplot, bench, group, run } from "mitata";
-import { Lock, Process, RLock, Semaphore, Value } from "../mod.ts";
+import {
+  BoundedSemaphore,
+  Lock,
+  Process,
+  RLock,
+  Semaphore,
+  Value,
+} from "../mod.ts";
 import * as workers from "./_sync_workers.ts";
 import { emitJson } from "./_json.ts";
 
@@ -19,8 +26,17 @@ const counter = new Int32Array(new SharedArrayBuffer(4));
 const lock = new Lock();
 const rlock = new RLock();
 const sem = new Semaphore(1);
+const bounded = new BoundedSemaphore(1);
 const value = new Value("i", 0);
-const shared: workers.Shared = { mutex, counter, lock, rlock, sem, value };
+const shared: workers.Shared = {
+  mutex,
+  counter,
+  lock,
+  rlock,
+  sem,
+  bounded,
+  value,
+};
 
 const UNCONTENDED_OPS = 1_000;
 

@@ -65,17 +65,33 @@ export class AuthenticationError extends ProcessError {}
 export class RemoteError extends ProcessError {}
 
 /**
- * A byte buffer was too short for the message received.
+ * A byte buffer was too short for the message received; `data` carries the
+ * whole message (Python's `e.args[0]`), which is not lost.
  *
  * @example Usage
  * ```ts
  * import { BufferTooShort } from "@seed/multiprocessing";
  * import assert from "node:assert/strict";
  *
- * assert.equal(new BufferTooShort("need 64 bytes").name, "BufferTooShort");
+ * const error = new BufferTooShort("need 3 bytes", new Uint8Array([1, 2, 3]));
+ * assert.equal(error.name, "BufferTooShort");
+ * assert.deepEqual(error.data, new Uint8Array([1, 2, 3]));
  * ```
  */
-export class BufferTooShort extends ProcessError {}
+export class BufferTooShort extends ProcessError {
+  /** The whole message that did not fit. */
+  readonly data: Uint8Array;
+
+  /** Creates the error carrying `data`, the message received. */
+  constructor(
+    message?: string,
+    data: Uint8Array = new Uint8Array(0),
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.data = data;
+  }
+}
 
 /**
  * A worker died while it held a task (`process.exit`, an uncaught async
@@ -167,6 +183,22 @@ export class Empty extends ProcessError {}
  * ```
  */
 export class Full extends ProcessError {}
+
+/**
+ * The queue was shut down (Python 3.13's `queue.ShutDown`): `put` throws it
+ * at once, `get` once nothing is left (at once after an immediate shutdown).
+ *
+ * @example Usage
+ * ```ts
+ * import { Queue, ShutDown } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new Queue();
+ * queue.shutdown();
+ * assert.throws(() => queue.put(1), ShutDown);
+ * ```
+ */
+export class ShutDown extends ProcessError {}
 
 /**
  * A `Barrier` was aborted or reset, or a wait on it timed out.

@@ -19,6 +19,7 @@ import {
 import type { RunProcess } from "./_core/protocol.ts";
 import { checkOptions, describe } from "./_core/validate.ts";
 import { ProcessError } from "./errors.ts";
+import { threadExited } from "./queues/_handles.ts";
 import { checkTimeout, settlesWithin } from "./_core/timeout.ts";
 /** Options of {@linkcode Process}. */
 export interface ProcessOptions<A extends unknown[] = unknown[]> {
@@ -407,6 +408,7 @@ export class Process<A extends unknown[] = unknown[]> {
     if (this.#exitCode !== null) return;
     this.#exitCode = code;
     children.delete(this as unknown as Process<never>);
+    threadExited(this.#pid!);
     this.#resolveExited();
   }
 }

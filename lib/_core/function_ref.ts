@@ -98,23 +98,51 @@ export function resolveFunction(ref: FunctionRef): Promise<AnyFunction> {
   return fn;
 }
 
+/** Modules this thread imported for function references, by URL. */
+const namespaces = new Map<string, Record<string, unknown>>();
+
+function exportIn(
+  exports: Record<string, unknown>,
+  source: string,
+): AnyFunction | undefined {
+  for (const value of Object.values(exports)) {
+    if (
+      typeof value === "function" &&
+      Function.prototype.toString.call(value) === source
+    ) {
+      return value as AnyFunction;
+    }
+  }
+  return undefined;
+}
+
 async function findExport(ref: FunctionRef): Promise<AnyFunction | undefined> {
   for (const url of ref.modules) {
-    importing.push(url);
-    let exports: Record<string, unknown>;
-    try {
-      exports = await import(url);
-    } finally {
-      importing.splice(importing.lastIndexOf(url), 1);
-    }
-    for (const value of Object.values(exports)) {
-      if (
-        typeof value === "function" &&
-        Function.prototype.toString.call(value) === ref.source
-      ) {
-        return value as AnyFunction;
+    let exports = namespaces.get(url);
+    if (exports === undefined) {
+      importing.push(url);
+      try {
+        exports = await import(url) as Record<string, unknown>;
+      } finally {
+        importing.splice(importing.lastIndexOf(url), 1);
       }
+      namespaces.set(url, exports);
     }
+    const found = exportIn(exports, ref.source);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The export `ref` names, synchronously, if one of its modules was already
+ * imported on this thread (e.g. for the task that received `ref`).
+ */
+export function loadedExport(ref: FunctionRef): AnyFunction | undefined {
+  for (const url of ref.modules) {
+    const exports = namespaces.get(url);
+    const found = exports && exportIn(exports, ref.source);
+    if (found !== undefined) return found;
   }
   return undefined;
 }

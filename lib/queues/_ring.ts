@@ -33,7 +33,7 @@ const DATA_BELL = 7;
 const SPACE_BELL = 8;
 const DATA_WAITERS = 9;
 const SPACE_WAITERS = 10;
-/** Bits: WRITER_GONE, READER_GONE (Pipe ends). */
+/** Bits: WRITER_GONE, READER_GONE (Pipe ends), SHUT_DOWN, DISCARD (Queue). */
 const CLOSED = 11;
 const HEADER = 12;
 
@@ -42,8 +42,13 @@ export const WRITER_GONE = 1;
 /** The CLOSED bit of a ring whose reading end was closed. */
 export const READER_GONE = 2;
 
+/** The CLOSED bit of a queue shut down: puts refused, gets drain it first. */
+const SHUT_DOWN = 4;
+/** The CLOSED bit of an immediate shutdown: gets refused at once too. */
+const DISCARD = 8;
+
 /** What ended a put or a get other than success. */
-export type Refused = "timeout" | "closed";
+export type Refused = "timeout" | "closed" | "shutdown";
 
 /** The ints a ring of `capacity` bytes (a power of two) needs. */
 export function ringLength(capacity: number): number {
@@ -95,6 +100,41 @@ export class Ring {
     Atomics.or(this.#cells, CLOSED, end);
     this.#ring(DATA_BELL);
     this.#ring(SPACE_BELL);
+  }
+
+  /**
+   * Shuts a queue down for every thread: puts are refused; gets drain what
+   * is left first, unless `immediate`, which drops it (counting each
+   * dropped message as a task done). Blocked callers wake and notice.
+   */
+  shutdown(immediate: boolean): void {
+    const cells = this.#cells;
+    Atomics.or(cells, CLOSED, SHUT_DOWN | (immediate ? DISCARD : 0));
+    this.#ring(DATA_BELL);
+    this.#ring(SPACE_BELL);
+    if (!immediate) return;
+    block(lockSteps(cells, GET_LOCK, Infinity));
+    try {
+      let used;
+      while ((used = this.#used()) >= LENGTH_BYTES) {
+        const total = LENGTH_BYTES + this.#lengthAt(Atomics.load(cells, READ));
+        if (used < total) break; // still streaming in: its reader drops it
+        this.#consume(total, true);
+        this.taskDone();
+      }
+    } finally {
+      unlock(cells, GET_LOCK);
+    }
+  }
+
+  /** Why a put must be refused now, or `null`. */
+  #putRefusal(): Refused | null {
+    const closed = Atomics.load(this.#cells, CLOSED);
+    return (closed & READER_GONE) !== 0
+      ? "closed"
+      : (closed & SHUT_DOWN) !== 0
+      ? "shutdown"
+      : null;
   }
 
   #used(): number {
@@ -163,7 +203,8 @@ export class Ring {
     const cells = this.#cells;
     const total = LENGTH_BYTES + bytes.length;
     if (!tryLock(cells, PUT_LOCK)) return false;
-    const fits = (Atomics.load(cells, CLOSED) & READER_GONE) === 0 &&
+    const fits =
+      (Atomics.load(cells, CLOSED) & (READER_GONE | SHUT_DOWN)) === 0 &&
       Atomics.load(cells, ITEMS) < cells[LIMIT] &&
       this.#data.length - this.#used() >= total;
     if (fits) {
@@ -177,7 +218,13 @@ export class Ring {
   /** The common case without a generator: a whole message is there now. */
   #tryGet(): Uint8Array | null {
     const cells = this.#cells;
-    if (this.#used() < LENGTH_BYTES || !tryLock(cells, GET_LOCK)) return null;
+    if (
+      this.#used() < LENGTH_BYTES ||
+      (Atomics.load(cells, CLOSED) & DISCARD) !== 0 ||
+      !tryLock(cells, GET_LOCK)
+    ) {
+      return null;
+    }
     let message = null;
     const used = this.#used();
     if (used >= LENGTH_BYTES) {
@@ -233,7 +280,7 @@ export class Ring {
       const total = LENGTH_BYTES + bytes.length;
       const room = Math.min(total, this.#data.length);
       const canBegin = (): boolean =>
-        (Atomics.load(cells, CLOSED) & READER_GONE) !== 0 ||
+        this.#putRefusal() !== null ||
         (Atomics.load(cells, ITEMS) < cells[LIMIT] &&
           this.#data.length - this.#used() >= room);
       if (!canBegin()) {
@@ -243,7 +290,8 @@ export class Ring {
           return "timeout";
         }
       }
-      if ((Atomics.load(cells, CLOSED) & READER_GONE) !== 0) return "closed";
+      const refusal = this.#putRefusal();
+      if (refusal !== null) return refusal;
       this.#begin(bytes);
       const hasRoom = (): boolean =>
         this.#used() < this.#data.length ||
@@ -272,14 +320,19 @@ export class Ring {
     try {
       const hasData = (): boolean =>
         this.#used() > 0 || (Atomics.load(cells, CLOSED) & WRITER_GONE) !== 0;
+      if ((Atomics.load(cells, CLOSED) & DISCARD) !== 0) return "shutdown";
       if (this.#used() < LENGTH_BYTES) {
         const begun = (): boolean =>
           this.#used() >= LENGTH_BYTES ||
-          (Atomics.load(cells, CLOSED) & WRITER_GONE) !== 0;
+          (Atomics.load(cells, CLOSED) & (WRITER_GONE | SHUT_DOWN)) !== 0;
         if (!(yield* this.#until(DATA_WAITERS, DATA_BELL, begun, deadline))) {
           return "timeout";
         }
-        if (this.#used() < LENGTH_BYTES) return "closed";
+        const closed = Atomics.load(cells, CLOSED);
+        if ((closed & DISCARD) !== 0) return "shutdown";
+        if (this.#used() < LENGTH_BYTES) {
+          return (closed & WRITER_GONE) !== 0 ? "closed" : "shutdown";
+        }
       }
       let at = Atomics.load(cells, READ);
       const message = new Uint8Array(this.#lengthAt(at));

@@ -51,19 +51,27 @@ function jsonExact(value: unknown, depth: number): boolean {
   return true;
 }
 
+// Node and Deno refuse shared memory in their serializer and Bun copies
+// it; refusing it here gives every runtime the same error.
+function isShared(value: unknown): value is SharedArrayBuffer {
+  return value instanceof SharedArrayBuffer;
+}
+
 /**
  * The first value inside `value` that must not travel as an item: a function
- * or symbol (not cloneable), or a shareable object (its shared memory would
- * not come along: it would arrive as an empty object).
+ * or symbol (not cloneable), a shareable object (its shared memory would
+ * not come along: it would arrive as an empty object), or shared memory
+ * itself (a `SharedArrayBuffer` or a view of one).
  */
 function refused(value: unknown, depth = 0): unknown {
   if (typeof value === "function" || typeof value === "symbol") return value;
-  if (
-    typeof value !== "object" || value === null || depth > MAX_DEPTH ||
-    ArrayBuffer.isView(value)
-  ) {
+  if (typeof value !== "object" || value === null || depth > MAX_DEPTH) {
     return undefined;
   }
+  if (ArrayBuffer.isView(value)) {
+    return isShared(value.buffer) ? value : undefined;
+  }
+  if (isShared(value)) return value;
   if (reduce in value) return value;
   const items = value instanceof Map
     ? [...value.keys(), ...value.values()]
@@ -92,6 +100,16 @@ export function pack(what: string, item: unknown): Uint8Array {
     return bytes.subarray(0, 1 + written);
   }
   const culprit = refused(item);
+  if (
+    isShared(culprit) ||
+    (ArrayBuffer.isView(culprit) && isShared(culprit.buffer))
+  ) {
+    throw new TypeError(
+      `Cannot ${what}: shared memory travels as a Process argument, not inside items, received ${
+        describe(culprit)
+      }`,
+    );
+  }
   if (typeof culprit === "object" && culprit !== null) {
     throw new TypeError(
       `Cannot ${what}: shared objects travel as Process arguments, not inside items, received ${

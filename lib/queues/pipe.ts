@@ -19,6 +19,15 @@ import {
   WRITER_GONE,
 } from "./_ring.ts";
 import { pack, unpack } from "./_serialize.ts";
+import { End, forgetIfGone, HANDLES_LENGTH, remember } from "./_handles.ts";
+import {
+  checkMaxlength,
+  copyInto,
+  sendable,
+  withinMaxlength,
+  writableRoom,
+} from "./_bytes.ts";
+import { identity } from "../_core/identity.ts";
 import { describe } from "../_core/validate.ts";
 import { EOFError, ProcessError } from "../errors.ts";
 import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
@@ -30,9 +39,20 @@ const UNBOUNDED = 0x7fffffff;
 interface Ends {
   readonly reader: Int32Array | null;
   readonly writer: Int32Array | null;
+  /** The end's handle table (see `_handles.ts`). */
+  readonly handles: Int32Array;
 }
 
-let building: Ends | null = null;
+/** What the next `new Connection()` is built from, and whether it is rebuilt. */
+let building: { ends: Ends; rebuilt: boolean } | null = null;
+
+/** Releases the handle of a Connection that was collected without close(). */
+const collected = new FinalizationRegistry<{ end: End; pid: number }>(
+  ({ end, pid }) => {
+    end.release(pid);
+    forgetIfGone(end);
+  },
+);
 
 /**
  * One end of a {@linkcode Pipe}, like Python's `multiprocessing.connection
@@ -40,8 +60,12 @@ let building: Ends | null = null;
  * blocks its thread, which is right in worker code; on the main thread use
  * `recvAsync()`.
  *
- * Unlike Python, where the other end sees end-of-file only once every copy
- * of this end is closed, `close()` on any copy closes the end for everyone.
+ * As in Python, each thread holds its own handle: `close()` releases this
+ * thread's handle only, and the other end sees end-of-file once every
+ * handle of this end is closed (or collected), or held by a thread that has
+ * exited. So a parent may close the copy it passed to a `Process` right
+ * after `start()`, and `recvAsync()` throws `EOFError` once the child that
+ * held the other end has exited.
  *
  * @example Usage
  * ```ts
@@ -56,6 +80,8 @@ let building: Ends | null = null;
 export class Connection {
   #reader: Ring | null;
   #writer: Ring | null;
+  #end: End;
+  #pid: number;
   #closed = false;
 
   /**
@@ -69,13 +95,24 @@ export class Connection {
         "Cannot create Connection: use Pipe() to make a connected pair",
       );
     }
-    const { reader, writer } = building;
+    const { ends: { reader, writer, handles }, rebuilt } = building;
     building = null;
     this.#reader = reader && new Ring(reader);
     this.#writer = writer && new Ring(writer);
+    const readRing = this.#reader;
+    const writeRing = this.#writer;
+    this.#end = new End(handles, () => {
+      writeRing?.close(WRITER_GONE);
+      readRing?.close(READER_GONE);
+    });
+    this.#pid = identity().pid;
+    if (rebuilt) this.#end.claim(this.#pid);
+    else this.#end.open(this.#pid);
+    remember(this.#end);
+    collected.register(this, { end: this.#end, pid: this.#pid }, this);
   }
 
-  /** Whether `close()` was called on this object. */
+  /** Whether `close()` was called on this object (this thread's handle). */
   get closed(): boolean {
     return this.#closed;
   }
@@ -182,57 +219,89 @@ export class Connection {
     size?: number,
   ): void {
     const what = "send bytes on";
-    const bytes = ArrayBuffer.isView(data)
-      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : data instanceof ArrayBuffer || data instanceof SharedArrayBuffer
-      ? new Uint8Array(data)
-      : null;
-    if (bytes === null) {
-      throw new TypeError(
-        `Cannot ${what} Connection: data must be bytes, received ${
-          describe(data)
-        }`,
-      );
-    }
-    const count = size ?? bytes.length - offset;
-    if (
-      !Number.isInteger(offset) || !Number.isInteger(count) || offset < 0 ||
-      count < 0 || offset + count > bytes.length
-    ) {
-      throw new RangeError(
-        `Cannot ${what} Connection: offset and size must lie within the ${bytes.length} bytes, received ${offset} and ${size}`,
-      );
-    }
-    this.#send(what, bytes.slice(offset, offset + count));
+    this.#send(what, sendable(what, data, offset, size));
   }
 
   /**
    * Receives the next message as bytes, blocking this thread until one
    * arrives.
    *
+   * @param maxlength The longest message accepted, in bytes; none by default.
    * @returns A copy of the message's bytes.
+   * @throws {BufferTooShort} If the message is longer than `maxlength`;
+   * its `data` carries the message (Python raises `OSError` and loses it).
    * @throws {EOFError} If the other end is closed and nothing is left.
    * @throws {ProcessError} If this end is closed or write-only.
+   * @throws {RangeError} If `maxlength` is not an integer >= 0.
    */
-  recvBytes(): Uint8Array {
+  recvBytes(maxlength?: number): Uint8Array {
     const what = "receive bytes on";
-    return this.#received(
-      what,
-      this.#reading(what).get(Infinity),
-    );
+    const most = checkMaxlength(what, maxlength);
+    const message = this.#received(what, this.#reading(what).get(Infinity));
+    return withinMaxlength(what, message, most);
   }
 
   /**
    * Receives the next message as bytes without blocking the event loop.
    *
+   * @param maxlength The longest message accepted, in bytes; none by default.
    * @returns A promise of the message's bytes.
+   * @throws {BufferTooShort} If the message is longer than `maxlength`.
    * @throws {EOFError} If the other end is closed and nothing is left.
    * @throws {ProcessError} If this end is closed or write-only.
    */
-  async recvBytesAsync(): Promise<Uint8Array> {
+  async recvBytesAsync(maxlength?: number): Promise<Uint8Array> {
     const what = "receive bytes on";
+    const most = checkMaxlength(what, maxlength);
     const ring = this.#reading(what);
-    return this.#received(what, await ring.getAsync(Infinity));
+    const message = this.#received(what, await ring.getAsync(Infinity));
+    return withinMaxlength(what, message, most);
+  }
+
+  /**
+   * Receives the next message into `buffer` from byte `offset`, blocking
+   * this thread until one arrives, like Python's `recv_bytes_into`.
+   *
+   * @param buffer Where to write (any typed array, DataView or ArrayBuffer).
+   * @param offset Where to start, in bytes. @default 0
+   * @returns The message's length in bytes.
+   * @throws {BufferTooShort} If the message does not fit; its `data`
+   * carries the whole message and `buffer` is left as it was.
+   * @throws {EOFError} If the other end is closed and nothing is left.
+   * @throws {ProcessError} If this end is closed or write-only.
+   * @throws {TypeError} If `buffer` is not bytes.
+   * @throws {RangeError} If `offset` is not an integer within `buffer`.
+   */
+  recvBytesInto(
+    buffer: ArrayBufferView | ArrayBufferLike,
+    offset: number = 0,
+  ): number {
+    const what = "receive bytes into a buffer on";
+    const room = writableRoom(what, buffer, offset);
+    const message = this.#received(what, this.#reading(what).get(Infinity));
+    return copyInto(what, message, room, offset);
+  }
+
+  /**
+   * Like {@linkcode Connection.recvBytesInto}, without blocking the event
+   * loop.
+   *
+   * @param buffer Where to write (any typed array, DataView or ArrayBuffer).
+   * @param offset Where to start, in bytes. @default 0
+   * @returns A promise of the message's length in bytes.
+   * @throws {BufferTooShort} If the message does not fit.
+   * @throws {EOFError} If the other end is closed and nothing is left.
+   * @throws {ProcessError} If this end is closed or write-only.
+   */
+  async recvBytesIntoAsync(
+    buffer: ArrayBufferView | ArrayBufferLike,
+    offset: number = 0,
+  ): Promise<number> {
+    const what = "receive bytes into a buffer on";
+    const room = writableRoom(what, buffer, offset);
+    const ring = this.#reading(what);
+    const message = this.#received(what, await ring.getAsync(Infinity));
+    return copyInto(what, message, room, offset);
   }
 
   #pollSteps(timeoutMs: number | null | undefined): Steps<boolean> {
@@ -272,14 +341,17 @@ export class Connection {
   }
 
   /**
-   * Closes this end: the other end receives what was sent, then
-   * `EOFError`; sending to this end then fails. Closing twice is harmless.
+   * Closes this thread's handle of this end; calls on this object then
+   * throw. Once every handle of this end is closed (in every thread, or
+   * the thread holding it has exited), the other end receives what was
+   * sent, then `EOFError`, and its sends fail. Closing twice is harmless.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#writer?.close(WRITER_GONE);
-    this.#reader?.close(READER_GONE);
+    collected.unregister(this);
+    this.#end.release(this.#pid);
+    forgetIfGone(this.#end);
   }
 
   /** Closes this end at the end of a `using` block. */
@@ -289,15 +361,24 @@ export class Connection {
 
   /** @ignore */
   [reduce](): Reduced {
-    return reduced("Connection", {
+    if (this.#closed) {
+      throw new ProcessError(
+        "Cannot send Connection to another thread: it is closed",
+      );
+    }
+    // The receiving thread claims this handle when it rebuilds the end.
+    this.#end.lend();
+    const ends: Ends = {
       reader: this.#reader?.cells ?? null,
       writer: this.#writer?.cells ?? null,
-    });
+      handles: this.#end.cells,
+    };
+    return reduced("Connection", ends);
   }
 }
 
-function connection(ends: Ends): Connection {
-  building = ends;
+function connection(ends: Ends, rebuilt = false): Connection {
+  building = { ends, rebuilt };
   return new Connection();
 }
 
@@ -306,6 +387,16 @@ function ring(buffer: SharedArrayBuffer, index: number): Int32Array {
   const cells = new Int32Array(buffer, index * length * 4, length);
   initRing(cells, UNBOUNDED);
   return cells;
+}
+
+/** The handle table of end `index` (0 or 1), after `rings` rings. */
+function handles(
+  buffer: SharedArrayBuffer,
+  rings: number,
+  index: number,
+): Int32Array {
+  const at = (rings * ringLength(CAPACITY) + index * HANDLES_LENGTH) * 4;
+  return new Int32Array(buffer, at, HANDLES_LENGTH);
 }
 
 /**
@@ -336,21 +427,24 @@ export function Pipe(duplex: boolean = true): [Connection, Connection] {
       }`,
     );
   }
+  const rings = duplex ? 2 : 1;
   const buffer = new SharedArrayBuffer(
-    (duplex ? 2 : 1) * ringLength(CAPACITY) * 4,
+    (rings * ringLength(CAPACITY) + 2 * HANDLES_LENGTH) * 4,
   );
+  const first = handles(buffer, rings, 0);
+  const second = handles(buffer, rings, 1);
   const forward = ring(buffer, 0);
   if (!duplex) {
     return [
-      connection({ reader: forward, writer: null }),
-      connection({ reader: null, writer: forward }),
+      connection({ reader: forward, writer: null, handles: first }),
+      connection({ reader: null, writer: forward, handles: second }),
     ];
   }
   const backward = ring(buffer, 1);
   return [
-    connection({ reader: backward, writer: forward }),
-    connection({ reader: forward, writer: backward }),
+    connection({ reader: backward, writer: forward, handles: first }),
+    connection({ reader: forward, writer: backward, handles: second }),
   ];
 }
 
-registerShareable("Connection", (state) => connection(state as Ends));
+registerShareable("Connection", (state) => connection(state as Ends, true));

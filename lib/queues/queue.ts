@@ -11,11 +11,11 @@ import {
   registerShareable,
 } from "../_core/codec.ts";
 import { block, blockAsync } from "../sync/_futex.ts";
-import { initRing, Ring, ringLength } from "./_ring.ts";
+import { initRing, type Refused, Ring, ringLength } from "./_ring.ts";
 import { pack, unpack } from "./_serialize.ts";
 import { rebuildOver, sharedCells } from "../_core/shared.ts";
 import { describe, optionsObject } from "../_core/validate.ts";
-import { Empty, Full, ProcessError } from "../errors.ts";
+import { Empty, Full, ProcessError, ShutDown } from "../errors.ts";
 import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 
 /** Options of a blocking `put()` or `get()`. */
@@ -100,9 +100,10 @@ export class Queue<T = unknown> {
   /**
    * Creates an empty queue.
    *
-   * @param maxsize The most items it holds; 0 means no limit. @default 0
+   * @param maxsize The most items it holds; 0 or less means no limit, as in
+   * Python. @default 0
    * @throws {TypeError} If `maxsize` is not a number.
-   * @throws {RangeError} If `maxsize` is negative or not an integer.
+   * @throws {RangeError} If `maxsize` is not an integer, or above 2³¹ − 1.
    */
   constructor(maxsize: number = 0) {
     this.#kind = kindOf(this);
@@ -114,20 +115,23 @@ export class Queue<T = unknown> {
         }`,
       );
     }
-    if (!Number.isInteger(maxsize) || maxsize < 0 || maxsize > UNBOUNDED) {
+    if (
+      !(Number.isInteger(maxsize) || maxsize === -Infinity) ||
+      maxsize > UNBOUNDED
+    ) {
       throw new RangeError(
-        `Cannot ${what}: maxsize must be an integer from 0 to ${UNBOUNDED}, received ${maxsize}`,
+        `Cannot ${what}: maxsize must be an integer up to ${UNBOUNDED} (0 or less for no limit), received ${maxsize}`,
       );
     }
     const cells = sharedCells(
       ringLength(CAPACITY),
-      (fresh) => initRing(fresh, maxsize === 0 ? UNBOUNDED : maxsize),
+      (fresh) => initRing(fresh, maxsize <= 0 ? UNBOUNDED : maxsize),
     );
     this.#ring = new Ring(cells);
   }
 
-  #check(what: string): string {
-    const full = `${what} ${this.#kind}`;
+  #check(what: string, tail = ""): string {
+    const full = `${what} ${this.#kind}${tail && " "}${tail}`;
     if (this.#closed) {
       throw new ProcessError(`Cannot ${full}: it is closed`);
     }
@@ -150,7 +154,7 @@ export class Queue<T = unknown> {
     const what = this.#check("put item on");
     const until = options === undefined ? Infinity : deadline(what, options);
     const refused = this.#ring.put(pack(what, item), until);
-    if (refused !== null) this.#full(what);
+    if (refused !== null) this.#refused(what, refused);
   }
 
   /**
@@ -168,7 +172,7 @@ export class Queue<T = unknown> {
     const what = this.#check("put item on");
     const until = asyncDeadline(what, options);
     const refused = await this.#ring.putAsync(pack(what, item), until);
-    if (refused !== null) this.#full(what);
+    if (refused !== null) this.#refused(what, refused);
   }
 
   /**
@@ -185,12 +189,14 @@ export class Queue<T = unknown> {
    */
   putNowait(item: T): void {
     const what = this.#check("put item on");
-    if (this.#ring.put(pack(what, item), NOW) !== null) {
-      this.#full(what);
-    }
+    const refused = this.#ring.put(pack(what, item), NOW);
+    if (refused !== null) this.#refused(what, refused);
   }
 
-  #full(what: string): never {
+  #refused(what: string, why: Refused): never {
+    if (why === "shutdown") {
+      throw new ShutDown(`Cannot ${what}: it is shut down`);
+    }
     throw new Full(`Cannot ${what}: it is full`);
   }
 
@@ -236,7 +242,10 @@ export class Queue<T = unknown> {
     return this.#item(what, this.#ring.get(NOW));
   }
 
-  #item(what: string, got: Uint8Array | string): T {
+  #item(what: string, got: Uint8Array | Refused): T {
+    if (got === "shutdown") {
+      throw new ShutDown(`Cannot ${what}: it is shut down and empty`);
+    }
     if (typeof got === "string") throw new Empty(`Cannot ${what}: it is empty`);
     return unpack(got) as T;
   }
@@ -263,6 +272,22 @@ export class Queue<T = unknown> {
   }
 
   /**
+   * Shuts the queue down for every thread, like Python 3.13's
+   * `queue.Queue.shutdown`: `put*()` then throws `ShutDown`; `get*()`
+   * returns what is left, then throws `ShutDown`. With `immediate`, what is
+   * left is dropped (a `JoinableQueue` counts each dropped item as done)
+   * and `get*()` throws at once. Callers blocked in `put` or `get` wake
+   * and throw `ShutDown`. There is no way back.
+   *
+   * @param immediate Whether to drop the items left. @default false
+   * @throws {ProcessError} If this queue was closed.
+   */
+  shutdown(immediate: boolean = false): void {
+    this.#check("shut down");
+    this.#ring.shutdown(immediate === true);
+  }
+
+  /**
    * The number of items in the queue; other threads may change it at once.
    *
    * @returns The approximate size.
@@ -275,8 +300,11 @@ export class Queue<T = unknown> {
    * Whether the queue holds no items (approximate, like `qsize()`).
    *
    * @returns `true` if empty.
+   * @throws {ProcessError} If this queue was closed (as in Python, whose
+   * `empty()` reads from the closed reader).
    */
   empty(): boolean {
+    this.#check("check whether", "is empty");
     return this.#ring.items === 0;
   }
 
@@ -290,12 +318,35 @@ export class Queue<T = unknown> {
   }
 
   /**
-   * Says this thread is done with the queue: later calls on this object
-   * throw. Other threads' copies keep working, as in Python.
+   * Says this thread is done with the queue: later `put*()`, `get*()` and
+   * `empty()` calls on this object throw `ProcessError`; `qsize()` and
+   * `full()` still answer. Other threads' copies keep working, as in Python.
    */
   close(): void {
     this.#closed = true;
   }
+
+  /**
+   * Python's `join_thread()`: waits for the feeder thread to flush what
+   * this thread put. There is none here — `put()` returns (and `putAsync()`
+   * resolves) once the item is in shared memory — so it returns at once.
+   *
+   * @throws {ProcessError} If the queue is not closed yet, as in Python.
+   */
+  joinThread(): void {
+    if (!this.#closed) {
+      throw new ProcessError(
+        `Cannot join the feeder thread of ${this.#kind}: it is not closed`,
+      );
+    }
+  }
+
+  /**
+   * Python's `cancel_join_thread()`: lets a process exit without flushing
+   * its buffered items. Nothing is ever buffered here (see
+   * {@linkcode Queue.joinThread}), so it does nothing.
+   */
+  cancelJoinThread(): void {}
 
   static {
     ringOf = (queue) => queue.#ring;

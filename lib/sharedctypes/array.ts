@@ -216,6 +216,23 @@ function synchronized(
   );
 }
 
+/** The memory of `length` items, or a RangeError that names the size. */
+function sharedBytes(
+  what: string,
+  info: TypecodeInfo,
+  length: number,
+): SharedArrayBuffer {
+  const bytes = info.size * length;
+  try {
+    return new SharedArrayBuffer(bytes);
+  } catch (error) {
+    throw new RangeError(
+      `Cannot ${what}: ${length} items of typecode "${info.code}" need ${bytes} bytes of shared memory, which could not be allocated, received ${length}`,
+      { cause: error },
+    );
+  }
+}
+
 /** Allocates and fills the memory of a new array of `typecode`. */
 function allocate(
   what: string,
@@ -223,7 +240,7 @@ function allocate(
   sizeOrItems: unknown,
 ): { typecode: Typecode; buffer: SharedArrayBuffer } {
   const info = typecodeInfo(what, typecode);
-  const { TypedArray, size } = info;
+  const { TypedArray } = info;
   const code = info.code;
   if (typeof sizeOrItems === "number") {
     if (!Number.isInteger(sizeOrItems) || sizeOrItems < 0) {
@@ -231,10 +248,7 @@ function allocate(
         `Cannot ${what}: size must be an integer >= 0, received ${sizeOrItems}`,
       );
     }
-    return {
-      typecode: code,
-      buffer: new SharedArrayBuffer(size * sizeOrItems),
-    };
+    return { typecode: code, buffer: sharedBytes(what, info, sizeOrItems) };
   }
   if (
     typeof sizeOrItems !== "object" || sizeOrItems === null ||
@@ -250,7 +264,7 @@ function allocate(
     sizeOrItems as Iterable<unknown>,
     (item) => checkItem(what, info, item),
   );
-  const buffer = new SharedArrayBuffer(size * items.length);
+  const buffer = sharedBytes(what, info, items.length);
   (new TypedArray(buffer) as Uint8Array).set(items as number[]);
   return { typecode: code, buffer };
 }
@@ -282,7 +296,7 @@ export const RawArray: RawArrayConstructor = function RawArray(
 /**
  * A typed array over a `SharedArrayBuffer` with a lock, like Python's
  * `multiprocessing.Array(typecode, size_or_initializer, lock=True)`:
- * `lock` may be `true` (a new `RLock`), a `Lock` or `RLock` to share, or
+ * `lock` may be `true` or `null` (a new `RLock`), a `Lock` or `RLock` to share, or
  * `false` for a {@linkcode RawArray}. Also exported as `SharedArray`, so it
  * need not shadow the global `Array`.
  *

@@ -286,7 +286,7 @@ export type Value<T extends Typecode = Typecode> = Synchronized<T>;
 /**
  * A value in shared memory with a lock, like Python's
  * `multiprocessing.Value(typecode, initial, lock=True)`: `lock` may be
- * `true` (a new `RLock`), a `Lock` or `RLock` to share, or `false` for a
+ * `true` or `null` (a new `RLock`), a `Lock` or `RLock` to share, or `false` for a
  * {@linkcode RawValue}.
  *
  * @example Usage

@@ -30,11 +30,35 @@ export function waitWhile(
   deadline: number,
 ): boolean {
   while (Atomics.load(cells, index) === value) {
+    if (deadline === Infinity) {
+      Atomics.wait(cells, index, value);
+      continue;
+    }
     const left = deadline - performance.now();
     if (left <= 0) return false;
     Atomics.wait(cells, index, value, left);
   }
   return true;
+}
+
+/**
+ * How many times a contended acquire re-reads its word before it sleeps.
+ * Critical sections are usually shorter than a sleep and a wake-up (tens
+ * of µs), so a short spin often finds the lock free and spares both sides
+ * the notify; it is short enough to cost little when the holder is slow.
+ */
+const SPINS = 100;
+
+/** Re-reads `cells[index]` up to {@linkcode SPINS} times; `true` once it is not `value`. */
+export function spinWhile(
+  cells: Int32Array,
+  index: number,
+  value: number,
+): boolean {
+  for (let i = 0; i < SPINS; i++) {
+    if (Atomics.load(cells, index) !== value) return true;
+  }
+  return false;
 }
 
 // A pending `Atomics.waitAsync` does not keep a process alive; one interval
@@ -115,6 +139,13 @@ export function* lockSteps(
 ): Steps<boolean> {
   let state = Atomics.compareExchange(cells, index, UNLOCKED, LOCKED);
   if (state === UNLOCKED) return true;
+  // Spin a little first. Taking the word as LOCKED while others sleep is
+  // safe: the one the last unlock woke marks it CONTENDED again.
+  for (let i = 0; i < SPINS; i++) {
+    if (Atomics.load(cells, index) !== UNLOCKED) continue;
+    state = Atomics.compareExchange(cells, index, UNLOCKED, LOCKED);
+    if (state === UNLOCKED) return true;
+  }
   if (state !== CONTENDED) state = Atomics.exchange(cells, index, CONTENDED);
   while (state !== UNLOCKED) {
     if (!(yield { cells, index, value: CONTENDED, deadline })) {

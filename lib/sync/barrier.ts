@@ -13,6 +13,9 @@ import {
   compile,
   type FunctionRef,
   functionRef,
+  loadedExport,
+  moduleUrls,
+  resolveFunction,
 } from "../_core/function_ref.ts";
 import {
   block,
@@ -30,10 +33,17 @@ import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 /** Options of {@linkcode Barrier}. */
 export interface BarrierOptions {
   /**
-   * Called by the last thread to arrive, before any is let through. It goes
-   * to other threads as source text, so it must be self-contained.
+   * Called by the last thread to arrive, before any is let through. An
+   * export of a module listed in `module` runs in other threads as that
+   * export (it may use its module's state and imports); any other function
+   * goes as source text and must be self-contained.
    */
   action?: () => void;
+  /**
+   * Modules whose exports go by reference, as for `Process`: usually
+   * `import.meta.url`.
+   */
+  module?: string | URL | readonly (string | URL)[];
   /** The default timeout of `wait()`, in milliseconds. @default undefined (none) */
   timeout?: number;
 }
@@ -87,6 +97,8 @@ export class Barrier {
   #timeout: number | undefined;
   #action: (() => void) | undefined;
   #actionRef: FunctionRef | undefined;
+  /** Resolves once the action's module is loaded (rebuilt barriers). */
+  #pending: Promise<void> | undefined;
 
   /**
    * Creates a barrier for `parties` threads.
@@ -103,7 +115,7 @@ export class Barrier {
       this.#cells = given.cells;
       this.#timeout = given.timeout;
       this.#actionRef = given.action;
-      this.#action = given.action && compile(given.action) as () => void;
+      this.#action = given.action && this.#rebuildAction(given.action);
       return;
     }
     if (!Number.isInteger(parties) || parties < 1) {
@@ -113,12 +125,14 @@ export class Barrier {
         }`,
       );
     }
-    const { action, timeout } = optionsObject(what, options, [
+    const { action, timeout, module } = optionsObject(what, options, [
       "action",
       "timeout",
+      "module",
     ]);
     this.#timeout = checkTimeout(what, timeout);
-    this.#actionRef = action && functionRef(what, "action", action, []);
+    const modules = moduleUrls(what, module);
+    this.#actionRef = action && functionRef(what, "action", action, modules);
     this.#action = action;
     this.#cells = sharedCells(5, (cells) => cells[PARTIES] = parties);
   }
@@ -162,7 +176,9 @@ export class Barrier {
    * @throws {BrokenBarrierError} If the barrier is or gets broken.
    */
   async waitAsync(timeoutMs?: number): Promise<number> {
-    return await blockAsync(this.#waitSteps(this.#deadline(timeoutMs)));
+    const deadline = this.#deadline(timeoutMs);
+    if (this.#pending !== undefined) await this.#pending;
+    return await blockAsync(this.#waitSteps(deadline));
   }
 
   /** Breaks the barrier: current and future waiters throw until `reset()`. */
@@ -194,6 +210,23 @@ export class Barrier {
       action: this.#actionRef,
     };
     return reduced("Barrier", state);
+  }
+
+  /**
+   * The action in a rebuilt barrier: the export itself when its module is
+   * loaded here (the usual case: the task came from the same module), else
+   * the source text until the module has loaded.
+   */
+  #rebuildAction(ref: FunctionRef): () => void {
+    const found = loadedExport(ref);
+    if (found !== undefined) return found as () => void;
+    if (ref.modules.length > 0) {
+      this.#pending = resolveFunction(ref).then(
+        (fn) => void (this.#action = fn as () => void),
+        () => {},
+      );
+    }
+    return compile(ref) as () => void;
   }
 
   #deadline(timeoutMs: number | undefined): number {

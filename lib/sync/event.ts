@@ -9,9 +9,15 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { notify, waitWhile, waitWhileAsync } from "./_futex.ts";
+import { block, blockAsync, notify, type Steps } from "./_futex.ts";
 import { rebuildOver, sharedCells } from "../_core/shared.ts";
 import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
+
+// FLAG is the flag; every set() bumps GEN, on which waiters sleep. A waiter
+// wakes when GEN moves, so a set() followed at once by clear() still wakes
+// everyone who was waiting; each then reports the flag as it finds it.
+const FLAG = 0;
+const GEN = 1;
 
 /**
  * A flag threads can wait for, like Python's `multiprocessing.Event`:
@@ -38,47 +44,59 @@ export class Event {
 
   /** Creates an event that is not set. */
   constructor() {
-    this.#cells = sharedCells(1);
+    this.#cells = sharedCells(2);
   }
 
   /** Whether the flag is set. */
   isSet(): boolean {
-    return Atomics.load(this.#cells, 0) === 1;
+    return Atomics.load(this.#cells, FLAG) === 1;
   }
 
-  /** Sets the flag and wakes every waiter. */
+  /** Sets the flag and wakes every thread waiting now. */
   set(): void {
-    Atomics.store(this.#cells, 0, 1);
-    notify(this.#cells, 0);
+    Atomics.store(this.#cells, FLAG, 1);
+    Atomics.add(this.#cells, GEN, 1);
+    notify(this.#cells, GEN);
   }
 
-  /** Lowers the flag. */
+  /** Lowers the flag; threads a `set()` already woke still wake. */
   clear(): void {
-    Atomics.store(this.#cells, 0, 0);
+    Atomics.store(this.#cells, FLAG, 0);
   }
 
   /**
    * Blocks this thread until the flag is set.
    *
    * @param timeoutMs The longest wait, in milliseconds; none by default.
-   * @returns The flag: `false` only if the wait timed out.
+   * @returns The flag as it is after waking: `false` if the wait timed
+   * out, or if the flag was cleared again right after the `set()` that
+   * woke this thread.
    * @throws {TypeError} If `timeoutMs` is not a number.
    */
   wait(timeoutMs?: number): boolean {
     const deadline = deadlineOf(checkTimeout("wait on Event", timeoutMs));
-    return waitWhile(this.#cells, 0, 0, deadline);
+    return block(this.#waitSteps(deadline));
   }
 
   /**
    * Waits until the flag is set without blocking the event loop.
    *
    * @param timeoutMs The longest wait, in milliseconds; none by default.
-   * @returns A promise of the flag: `false` only if the wait timed out.
+   * @returns A promise of the flag as it is after waking: `false` if the
+   * wait timed out or the flag was cleared again at once.
    * @throws {TypeError} If `timeoutMs` is not a number.
    */
   async waitAsync(timeoutMs?: number): Promise<boolean> {
     const deadline = deadlineOf(checkTimeout("wait on Event", timeoutMs));
-    return await waitWhileAsync(this.#cells, 0, 0, deadline);
+    return await blockAsync(this.#waitSteps(deadline));
+  }
+
+  *#waitSteps(deadline: number): Steps<boolean> {
+    const cells = this.#cells;
+    const gen = Atomics.load(cells, GEN);
+    if (Atomics.load(cells, FLAG) === 1) return true;
+    yield { cells, index: GEN, value: gen, deadline };
+    return Atomics.load(cells, FLAG) === 1;
   }
 
   /** @ignore */

@@ -18,7 +18,7 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { block, blockAsync, notify, type Steps } from "./_futex.ts";
+import { block, blockAsync, notify, spinWhile, type Steps } from "./_futex.ts";
 import { rebuildOver, sharedCells } from "../_core/shared.ts";
 import { describe } from "../_core/validate.ts";
 
@@ -32,20 +32,23 @@ const BOUNDED = 3;
 const INT32_MAX = 2 ** 31 - 1;
 
 function tryDecrement(cells: Int32Array): boolean {
-  // Guess 1 (a semaphore used as a lock) to save a load.
+  // Guess 1 (a semaphore used as a lock) to save a load. Success is only
+  // ever a compare-exchange that found what it expected: a lost race that
+  // leaves 1 behind must still take that unit with its own exchange.
   let value = Atomics.compareExchange(cells, VALUE, 1, 0);
-  while (value > 1) {
+  if (value === 1) return true;
+  while (value > 0) {
     const seen = Atomics.compareExchange(cells, VALUE, value, value - 1);
     if (seen === value) return true;
     value = seen;
   }
-  return value === 1;
+  return false;
 }
 
 function* decrementSteps(cells: Int32Array, deadline: number): Steps<boolean> {
   for (;;) {
     if (tryDecrement(cells)) return true;
-    if (Atomics.load(cells, VALUE) > 0) continue; // lost a race; try again
+    if (spinWhile(cells, VALUE, 0)) continue; // a unit came back; try again
     Atomics.add(cells, WAITERS, 1);
     const woken = yield { cells, index: VALUE, value: 0, deadline };
     Atomics.sub(cells, WAITERS, 1);
@@ -77,6 +80,7 @@ function* decrementSteps(cells: Int32Array, deadline: number): Steps<boolean> {
 export class Semaphore {
   #cells: Int32Array;
   #bounded: boolean;
+  #max: number;
   #handle: Disposable;
 
   /**
@@ -94,6 +98,7 @@ export class Semaphore {
       cells[BOUNDED] = bounded ? 1 : 0;
     });
     this.#bounded = this.#cells[BOUNDED] === 1;
+    this.#max = this.#cells[MAX];
     this.#handle = releaser(() => this.release());
   }
 
@@ -135,18 +140,29 @@ export class Semaphore {
   release(): void {
     const cells = this.#cells;
     if (this.#bounded) {
-      let value;
-      do {
-        value = Atomics.load(cells, VALUE);
-        if (value >= cells[MAX]) throw this.#releasedTooOften();
-      } while (
-        Atomics.compareExchange(cells, VALUE, value, value + 1) !== value
-      );
+      this.#increment(cells);
     } else if (Atomics.add(cells, VALUE, 1) === INT32_MAX) {
       Atomics.sub(cells, VALUE, 1);
       throw this.#releasedTooOften();
     }
     if (Atomics.load(cells, WAITERS) !== 0) notify(cells, VALUE, 1);
+  }
+
+  /** Adds a unit to a BoundedSemaphore, refusing to pass its bound. */
+  #increment(cells: Int32Array): void {
+    const max = this.#max;
+    // Guess 0 (a semaphore used as a lock) to save a load. As in
+    // tryDecrement, only an exchange that found what it expected counts.
+    let value = max > 0
+      ? Atomics.compareExchange(cells, VALUE, 0, 1)
+      : Atomics.load(cells, VALUE);
+    if (value === 0 && max > 0) return;
+    for (;;) {
+      if (value >= max) throw this.#releasedTooOften();
+      const seen = Atomics.compareExchange(cells, VALUE, value, value + 1);
+      if (seen === value) return;
+      value = seen;
+    }
   }
 
   /** The number of units available now. */

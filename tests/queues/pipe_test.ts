@@ -44,6 +44,7 @@ describe("Pipe", () => {
       module,
     });
     p.start();
+    sender.close(); // this thread's handle; the child holds its own
     for (let i = 0; i < 5; i++) {
       const bytes = await receiver.recvBytesAsync();
       assert.equal(bytes.length, 100_000);
@@ -143,6 +144,17 @@ describe("Pipe bad input", () => {
       name: "TypeError",
       message:
         "Cannot send on Connection: it is not structured-cloneable, received function run",
+    });
+    a.send("ok");
+    assert.equal(b.recv(), "ok");
+  });
+
+  test("Connection.send() of a SharedArrayBuffer throws TypeError on every runtime", () => {
+    const [a, b] = Pipe();
+    assert.throws(() => a.send(new SharedArrayBuffer(4)), {
+      name: "TypeError",
+      message:
+        "Cannot send on Connection: shared memory travels as a Process argument, not inside items, received an object (SharedArrayBuffer)",
     });
     a.send("ok");
     assert.equal(b.recv(), "ok");

@@ -6,7 +6,6 @@ import {
   JoinableQueue,
   Lock,
   Process,
-  ProcessError,
   Queue,
   SimpleQueue,
 } from "../../mod.ts";
@@ -263,25 +262,75 @@ describe("Queue bad input", () => {
     });
   });
 
-  test("Queue after close() throws ProcessError", async () => {
-    const queue = new JoinableQueue();
-    queue.close();
-    assert.throws(() => queue.put(1), {
-      name: "ProcessError",
-      message: "Cannot put item on JoinableQueue: it is closed",
+  for (const Kind of [Queue, SimpleQueue, JoinableQueue]) {
+    test(`${Kind.name} after close(): empty(), put*() and get*() throw ProcessError; qsize() and full() answer`, async () => {
+      const queue = new Kind();
+      queue.put("left");
+      queue.close();
+      const put = `Cannot put item on ${Kind.name}: it is closed`;
+      const get = `Cannot get item from ${Kind.name}: it is closed`;
+      assert.throws(() => queue.empty(), {
+        name: "ProcessError",
+        message: `Cannot check whether ${Kind.name} is empty: it is closed`,
+      });
+      assert.throws(() => queue.put(1), { name: "ProcessError", message: put });
+      assert.throws(() => queue.putNowait(1), {
+        name: "ProcessError",
+        message: put,
+      });
+      await assert.rejects(queue.putAsync(1), {
+        name: "ProcessError",
+        message: put,
+      });
+      assert.throws(() => queue.get(), { name: "ProcessError", message: get });
+      assert.throws(() => queue.getNowait(), {
+        name: "ProcessError",
+        message: get,
+      });
+      await assert.rejects(queue.getAsync(), {
+        name: "ProcessError",
+        message: get,
+      });
+      assert.equal(queue.qsize(), 1);
+      assert.equal(queue.full(), false);
     });
-    await assert.rejects(queue.getAsync(), {
-      name: "ProcessError",
-      message: "Cannot get item from JoinableQueue: it is closed",
+  }
+
+  test("new Queue(maxsize) with maxsize <= 0 is unbounded, as in Python", () => {
+    for (const maxsize of [0, -1, -100]) {
+      const queue = new Queue<number>(maxsize);
+      for (let i = 0; i < 1_000; i++) queue.putNowait(i);
+      assert.equal(queue.qsize(), 1_000);
+      assert.equal(queue.full(), false);
+    }
+    const joinable = new JoinableQueue(-1);
+    joinable.putNowait(1);
+    assert.equal(joinable.getNowait(), 1);
+  });
+
+  test("Queue.put() of a SharedArrayBuffer, or a view of one, throws TypeError on every runtime", () => {
+    const queue = new Queue();
+    const shared = new SharedArrayBuffer(8);
+    assert.throws(() => queue.put(shared), {
+      name: "TypeError",
+      message:
+        "Cannot put item on Queue: shared memory travels as a Process argument, not inside items, received an object (SharedArrayBuffer)",
     });
-    assert.throws(() => queue.getNowait(), ProcessError);
+    assert.throws(() => queue.put({ cells: new Int32Array(shared) }), {
+      name: "TypeError",
+      message:
+        "Cannot put item on Queue: shared memory travels as a Process argument, not inside items, received an object (Int32Array)",
+    });
+    assert.equal(queue.qsize(), 0);
+    queue.put(new Int32Array(new ArrayBuffer(8)));
+    assert.deepEqual(queue.get(), new Int32Array(2));
   });
 
   test("new Queue() rejects a bad maxsize", () => {
-    assert.throws(() => new Queue(-1), {
+    assert.throws(() => new Queue(1.5), {
       name: "RangeError",
       message:
-        "Cannot create Queue: maxsize must be an integer from 0 to 2147483647, received -1",
+        "Cannot create Queue: maxsize must be an integer up to 2147483647 (0 or less for no limit), received 1.5",
     });
     assert.throws(() => new JoinableQueue("8" as never), {
       name: "TypeError",

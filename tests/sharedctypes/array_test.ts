@@ -61,8 +61,11 @@ describe("Array", () => {
     assert.deepEqual([...arr], [9, 7, 8]);
   });
 
-  test("Array lock option: true makes an RLock, a lock is shared, false gives a RawArray", () => {
+  test("Array lock option: true or null makes an RLock, a lock is shared, false gives a RawArray", () => {
     assert.ok(new SharedArray("i", 1).getLock() instanceof RLock);
+    const byDefault = new SharedArray("i", [3, 4], { lock: null });
+    assert.ok(byDefault.getLock() instanceof RLock);
+    assert.deepEqual([...byDefault], [3, 4]);
     const lock = new Lock();
     const arr = new SharedArray("i", 2, { lock });
     assert.equal(arr.getLock(), lock);
@@ -131,6 +134,16 @@ describe("Array bad input", () => {
       message:
         "Cannot create RawArray: size must be an integer >= 0, received -1",
     });
+    assert.throws(() => new SharedArray("i", 2 ** 40), {
+      name: "RangeError",
+      message:
+        'Cannot create Array: 1099511627776 items of typecode "i" need 4398046511104 bytes of shared memory, which could not be allocated, received 1099511627776',
+    });
+    assert.throws(() => new RawArray("d", 2 ** 50), {
+      name: "RangeError",
+      message:
+        'Cannot create RawArray: 1125899906842624 items of typecode "d" need 9007199254740992 bytes of shared memory, which could not be allocated, received 1125899906842624',
+    });
     assert.throws(() => new SharedArray("i", null as never), {
       name: "TypeError",
       message:
@@ -144,7 +157,7 @@ describe("Array bad input", () => {
     assert.throws(() => new SharedArray("i", 1, { lock: "yes" as never }), {
       name: "TypeError",
       message:
-        'Cannot create Array: "lock" must be a boolean, a Lock or an RLock, received "yes"',
+        'Cannot create Array: "lock" must be a boolean, null, a Lock or an RLock, received "yes"',
     });
   });
 });

@@ -85,13 +85,17 @@ describe("Value", () => {
     assert.equal(big.load(), 2n ** 40n + 1n);
   });
 
-  test("Value lock option: true makes an RLock, a lock is shared, false gives a RawValue", () => {
+  test("Value lock option: true or null makes an RLock, a lock is shared, false gives a RawValue", () => {
     const lock = new Lock();
     const shared = new Value("i", 1, { lock });
     assert.equal(shared.getLock(), lock);
     assert.ok(new Value("i").getLock() instanceof RLock);
     assert.ok(new Value("i", 0, { lock: true }) instanceof Synchronized);
     assert.ok(new Value("i", 0) instanceof Value);
+    const byDefault = new Value("i", 5, { lock: null });
+    assert.ok(byDefault instanceof Synchronized);
+    assert.ok(byDefault.getLock() instanceof RLock);
+    assert.equal(byDefault.value, 5);
     const raw = new Value("i", 3, { lock: false });
     assert.ok(raw instanceof RawValue);
     assert.ok(!(raw instanceof Synchronized));
@@ -163,7 +167,7 @@ describe("Value bad input", () => {
     assert.throws(() => new Value("i", 0, { lock: 1 as never }), {
       name: "TypeError",
       message:
-        'Cannot create Value: "lock" must be a boolean, a Lock or an RLock, received 1',
+        'Cannot create Value: "lock" must be a boolean, null, a Lock or an RLock, received 1',
     });
     const v = new Value("h", 1);
     assert.throws(() => (v.value = 40_000), {

@@ -97,6 +97,20 @@ describe("Barrier", () => {
   });
 });
 
+describe("Barrier action by reference", () => {
+  test("an action exported from a module listed in `module` runs in the workers as that export, with its module's state", async () => {
+    const barrier = new Barrier(2, { action: targets.recordTrip, module });
+    const cells = sharedInts(1);
+    await runProcesses(2, (i) =>
+      new Process({
+        target: i === 0 ? targets.meetWithAction : targets.meetWithActionAsync,
+        args: [barrier, cells, 5],
+        module,
+      }));
+    assert.equal(cells[0], 5);
+  });
+});
+
 describe("Barrier as a script", () => {
   test("a Barrier action sent to workers runs once per round", async () => {
     const { code, stdout } = await runFixture("barrier_action");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Event, Process } from "../../mod.ts";
-import { fixture, runProcesses, waitUntil } from "../_helpers.ts";
+import { fixture, runProcesses, sharedInts, waitUntil } from "../_helpers.ts";
 
 const module = fixture("sync_targets");
 const targets = await import(
@@ -55,6 +55,38 @@ describe("Event", () => {
     event.set();
     await running;
     assert.deepEqual(flags.map((f) => f[0]), [1, 1, 1]);
+  });
+
+  test("Event.set() then clear() at once wakes every waiter promptly, which returns the flag it finds", async () => {
+    const event = new Event();
+    const workers = 3;
+    const cells = sharedInts(1 + workers);
+    const returned = new Float64Array(new SharedArrayBuffer(8 * workers));
+    const running = runProcesses(workers, (i) =>
+      new Process({
+        target: targets.reportEventWait,
+        args: [event, cells, returned, i, 10_000],
+        module,
+      }));
+    const here = event.waitAsync(10_000);
+    await waitUntil(() => Atomics.load(cells, 0) === workers);
+    // Counted in, and now (almost surely) asleep in wait().
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const setAt = Date.now();
+    event.set();
+    event.clear();
+    assert.equal(await here, false);
+    // A missed wake-up would show as the full 10 s timeout.
+    assert.ok(Date.now() - setAt < 5_000);
+    await running;
+    for (let i = 0; i < workers; i++) {
+      // false, or true if it woke before clear() ran: either is the flag
+      // it found; what matters is that it woke at once.
+      assert.ok(cells[1 + i] !== 0, `worker ${i} returned`);
+      const late = returned[i] - setAt;
+      assert.ok(late < 5_000, `worker ${i} woke ${late} ms after set()`);
+    }
+    assert.equal(event.isSet(), false);
   });
 
   test("Event.waitAsync() on the main thread is woken by a worker", async () => {

@@ -171,6 +171,27 @@ for (const Kind of [Lock, RLock]) {
   });
 }
 
+for (const Kind of [Lock, RLock]) {
+  test(`${Kind.name}.locked() says whether any thread holds it (Python 3.14)`, async () => {
+    const lock = new Kind();
+    assert.equal(lock.locked(), false);
+    lock.acquire();
+    assert.equal(lock.locked(), true);
+    if (Kind === RLock) {
+      lock.acquire();
+      lock.release();
+      assert.equal(lock.locked(), true);
+    }
+    const seen = sharedInts();
+    await runAll(1, { target: targets.reportLocked, args: [lock, seen] });
+    assert.equal(seen[0], 1); // held by the main thread, seen from a worker
+    lock.release();
+    assert.equal(lock.locked(), false);
+    await runAll(1, { target: targets.reportLocked, args: [lock, seen] });
+    assert.equal(seen[0], 2);
+  });
+}
+
 describe("RLock ownership", () => {
   test("RLock.acquire() nests and needs as many releases", () => {
     const lock = new RLock();

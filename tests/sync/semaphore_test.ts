@@ -35,6 +35,21 @@ describe("Semaphore", () => {
     assert.equal(sem.getValue(), 1);
   });
 
+  for (const Kind of [Semaphore, BoundedSemaphore]) {
+    test(`${Kind.name}(2) stress: 4 workers × 100,000 acquire/release never see more than 2 holders`, async () => {
+      const sem = new Kind(2);
+      const cells = sharedInts(3);
+      await runProcesses(4, () =>
+        new Process({
+          target: targets.countHolders,
+          args: [sem, cells, 100_000, 2],
+          module,
+        }));
+      assert.deepEqual([...cells], [0, 0, 0]); // holders, too many, bad releases
+      assert.equal(sem.getValue(), 2);
+    });
+  }
+
   test("Semaphore.acquire({ timeout }) and acquireAsync({ timeout }) return false after the timeout", async () => {
     const sem = new Semaphore(0);
     let started = performance.now();
