@@ -40,6 +40,8 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
   #finished = 0;
   #exhausted = false;
   #pulling = false;
+  /** The input's error, held until the chunks pulled before it finished. */
+  #inputFailure: { index: number; error: unknown } | null = null;
   #waiters: Waiter<R>[] = [];
 
   constructor(
@@ -73,11 +75,13 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
   resolveTask(index: number, value: unknown): void {
     this.#finished++;
     this.#arrive(index, value);
+    this.#arriveInputFailure();
   }
 
   rejectTask(index: number, error: unknown): void {
     this.#finished++;
     this.#arrive(index, new Failure(error));
+    this.#arriveInputFailure();
   }
 
   abort(reason: unknown): void {
@@ -206,7 +210,7 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
           chunk.push(step.value);
         }
       } catch (error) {
-        this.#fail(chunk, error);
+        this.#fail(error);
         return;
       }
       this.#send(chunk);
@@ -231,7 +235,7 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
         }
       } catch (error) {
         this.#pulling = false;
-        return this.#fail(chunk, error);
+        return this.#fail(error);
       }
       if (this.done) break;
       this.#send(chunk);
@@ -247,13 +251,22 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
     this.#submit(this, index, index * this.#chunksize, chunk);
   }
 
-  /** The input threw: what was pulled still runs, then the error is next. */
-  #fail(chunk: unknown[], error: unknown): void {
+  /**
+   * The input threw: as in Python, the items of the chunk it was filling are
+   * dropped, the chunks pulled before still run, and the error comes last.
+   */
+  #fail(error: unknown): void {
     if (this.done) return;
-    this.#send(chunk);
     this.#exhausted = true;
-    const index = this.#submitted++;
+    this.#inputFailure = { index: this.#submitted++, error };
+    this.#arriveInputFailure();
+  }
+
+  #arriveInputFailure(): void {
+    const failure = this.#inputFailure;
+    if (failure === null || this.#finished !== this.#submitted - 1) return;
+    this.#inputFailure = null;
     this.#finished++;
-    this.#arrive(index, new Failure(error));
+    this.#arrive(failure.index, new Failure(failure.error));
   }
 }
