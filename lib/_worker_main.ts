@@ -46,6 +46,7 @@ parent.onMessage((data) => {
       name = message.identity.name;
       return startPoolWorker(message);
     case "pool-tasks":
+    case "pool-exit":
       return receiveTasks(message);
     case "manager":
       return void serveManager(message, parent!);

@@ -66,6 +66,9 @@ function parent(): ParentPort | null {
     exit(code) {
       process.exit(code);
     },
+    onExit(listener) {
+      process.on("exit", () => listener());
+    },
   };
 }
 

@@ -29,7 +29,11 @@ interface BunGlobals {
   Worker: new (url: URL, options: { type: "module" }) => BunWorker;
   Bun: { isMainThread: boolean };
   navigator: { hardwareConcurrency: number };
-  process: { execPath: string; exit(code: number): never };
+  process: {
+    execPath: string;
+    exit(code: number): never;
+    on(event: "exit", listener: () => void): void;
+  };
   onmessage: ((event: { data: unknown }) => void) | null;
   postMessage(message: unknown): void;
   addEventListener(
@@ -97,6 +101,9 @@ function parent(): ParentPort | null {
     },
     exit(code) {
       bun.process.exit(code);
+    },
+    onExit(listener) {
+      bun.process.on("exit", listener);
     },
   };
 }

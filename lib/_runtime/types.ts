@@ -34,6 +34,12 @@ export interface ParentPort {
   onUncaught(listener: (error: unknown) => void): void;
   /** Ends this worker with `code`; the parent sees it as an `exit` event. */
   exit(code: number): void;
+  /**
+   * Calls `listener` synchronously as this worker ends by `exit()`,
+   * `process.exit()` or an uncaught error (not on `terminate()`); messages
+   * it posts reach the parent before the parent's `exit` event.
+   */
+  onExit(listener: () => void): void;
 }
 
 /** A TCP endpoint. */

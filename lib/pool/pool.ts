@@ -101,6 +101,7 @@ export class Pool {
   #fnIds = new WeakMap<object, number>();
   #jobs = new JobSet((job) => this.#dispatcher.stop(job));
   #terminated: Promise<void> | null = null;
+  #closed: Promise<void> | null = null;
 
   /**
    * Starts the workers.
@@ -293,11 +294,15 @@ export class Pool {
 
   /** Accepts no more work; the workers exit once what was submitted is done. */
   close(): void {
-    if (this.#state === RUN) this.#state = CLOSE;
+    if (this.#state !== RUN) return;
+    this.#state = CLOSE;
+    this.#closed = this.#jobs.drained().then(() => this.#dispatcher.close());
   }
 
   /**
-   * Waits until all submitted work is done and every worker is gone.
+   * Waits until every task submitted has finished (a running `initializer`
+   * included) and every worker has exited. Like Python's, it never stops
+   * work: only {@linkcode Pool.terminate} does.
    *
    * @throws {ProcessError} If the pool is still running (call `close()` or
    * `terminate()` first).
@@ -308,8 +313,7 @@ export class Pool {
         "Cannot join pool: it is still running, call close() or terminate() first",
       );
     }
-    await this.#jobs.drained();
-    await this.terminate();
+    await (this.#terminated ?? this.#closed);
   }
 
   /**
