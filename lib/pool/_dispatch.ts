@@ -6,7 +6,7 @@
 // tasks waiting behind a busy worker's long task are taken back and run
 // elsewhere; a worker that dies fails only the task it was running, and
 // the tasks it had not started go to the others.
-import { runtime } from "../_runtime/mod.ts";
+import { runtime, type WorkerHandle } from "../_runtime/mod.ts";
 import { decode, decodeThrown } from "../_core/codec.ts";
 import { identity, nextPid, WORKER_URL } from "../_core/identity.ts";
 import type { FunctionRef } from "../_core/function_ref.ts";
@@ -58,8 +58,16 @@ const EXIT: PoolExit = { type: "pool-exit" };
 
 let workersStarted = 0;
 
-/** Runs tasks on a fixed number of workers, replacing any that die. */
+/**
+ * Runs tasks on a fixed number of workers, replacing any that die. Its
+ * workers hold it only weakly (see `_keepalive.ts`).
+ */
 export class Dispatcher {
+  /**
+   * Every worker not yet gone: what a dropped pool's finalizer terminates.
+   * It leads to no task, job or result.
+   */
+  readonly handles: Set<WorkerHandle> = new Set();
   #options: DispatcherOptions;
   #workers: Slot[] = [];
   /** Workers told to exit, or being replaced, that are not gone yet. */
@@ -185,6 +193,7 @@ export class Dispatcher {
       [...workers, ...this.#retiring].map((slot) => slot.handle.terminate()),
     );
     this.#retiring.clear();
+    this.handles.clear();
     this.#markClosed();
   }
 
@@ -192,11 +201,27 @@ export class Dispatcher {
     const pid = nextPid();
     const name = `SpawnPoolWorker-${++workersStarted}`;
     const cells = new Int32Array(new SharedArrayBuffer(8));
+    // Weak: a running worker must not keep a dropped pool's jobs alive.
+    const self = new WeakRef<Dispatcher>(this);
+    const weak: { slot?: WeakRef<Slot> } = {};
     const handle = runtime.spawn(WORKER_URL, {
-      message: (data) => this.#receive(slot, data as PoolResults),
-      exit: (code) => this.#exited(slot, code),
+      message(data) {
+        const dispatcher = self.deref();
+        const slot = weak.slot?.deref();
+        if (dispatcher === undefined || slot === undefined) return;
+        dispatcher.#receive(slot, data as PoolResults);
+      },
+      exit(code) {
+        const dispatcher = self.deref();
+        const slot = weak.slot?.deref();
+        if (dispatcher === undefined) return;
+        dispatcher.handles.delete(handle);
+        if (slot !== undefined) dispatcher.#exited(slot, code);
+      },
     });
     const slot = new Slot(handle, name, pid, cells);
+    weak.slot = new WeakRef(slot);
+    this.handles.add(handle);
     const start: StartPoolWorker = {
       type: "pool",
       identity: { pid, name, pids: identity().pids },
@@ -229,6 +254,7 @@ export class Dispatcher {
 
   #gone(slot: Slot): void {
     this.#retiring.delete(slot);
+    this.handles.delete(slot.handle);
     this.#retireIfIdle();
   }
 

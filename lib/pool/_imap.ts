@@ -2,6 +2,7 @@
 // bounded number of chunks in flight and of results unconsumed, and hands
 // results out as an async iterator (in input order, or as they arrive).
 import type { Job } from "./_dispatch.ts";
+import { pin, unpin } from "./_keepalive.ts";
 
 /** Submits chunk `index` (items starting at input position `start`). */
 export type SubmitChunk = (
@@ -99,6 +100,8 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
         : Promise.resolve({ value: item as R, done: false });
     }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
+    // Whoever waits keeps this iterator, and so its pool, alive.
+    pin(this);
     return new Promise((resolve, reject) =>
       this.#waiters.push({ resolve, reject })
     );
@@ -174,6 +177,7 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
         this.#waiters.shift()!.resolve({ value: undefined, done: true });
       } else return;
     }
+    unpin(this);
   }
 
   #settleIfComplete(): void {

@@ -6,6 +6,7 @@
  */
 import { checkTimeout } from "../_core/validate.ts";
 import { ProcessError, TimeoutError } from "../errors.ts";
+import { pin, unpin } from "./_keepalive.ts";
 
 /** Callbacks of {@linkcode AsyncResult}, as the `*Async` pool methods take them. */
 export interface AsyncResultCallbacks<R> {
@@ -147,6 +148,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
           this.#resolve = resolve;
           this.#reject = reject;
         });
+        pin(this);
       }
     }
     return this.#promise;
@@ -163,6 +165,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
 
   #settle(ok: boolean, value: unknown): void {
     if (this.#state !== PENDING) return;
+    unpin(this);
     this.#state = ok ? FULFILLED : REJECTED;
     this.#value = value;
     const callback = ok

@@ -23,55 +23,54 @@ import {
 import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
 import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
 import { AsyncResult, type AsyncResultCallbacks } from "./async_result.ts";
+import { own, pin } from "./_keepalive.ts";
+import type { WorkerHandle } from "../_runtime/mod.ts";
+import type {
+  ApplyAsyncOptions,
+  ImapOptions,
+  MapAsyncOptions,
+  MapOptions,
+  PoolOptions,
+  SubmitOptions,
+} from "./options.ts";
 import { ProcessError } from "../errors.ts";
 
-/** Options of {@linkcode Pool}. */
-export interface PoolOptions {
-  /** How many workers. @default cpuCount() */
-  processes?: number;
-  /** Runs once in each worker before its first task. @default undefined */
-  initializer?: (...args: never[]) => unknown;
-  /** Arguments for `initializer`; shareable objects arrive live. @default [] */
-  initargs?: unknown[];
-  /** Tasks (chunks) a worker runs before it is replaced; `null` for never. @default null */
-  maxtasksperchild?: number | null;
-  /**
-   * Modules whose exports go by reference: the worker imports them and calls
-   * the export, so task functions may use the module's imports. Pass
-   * `import.meta.url` to list the calling module.
-   * @default []
-   */
-  module?: string | URL | readonly (string | URL)[];
-}
-
-/** Options of every submitting call. */
-export interface SubmitOptions {
-  /** Aborting drops queued work, stops running work (its worker is replaced) and rejects with the signal's reason. @default undefined */
-  signal?: AbortSignal;
-}
-
-/** Options of {@linkcode Pool.map} and {@linkcode Pool.starmap}. */
-export interface MapOptions extends SubmitOptions {
-  /** Items per task. @default ceil(length / (4 × processes)) */
-  chunksize?: number;
-}
-
-/** Options of {@linkcode Pool.mapAsync} and {@linkcode Pool.starmapAsync}. */
-export interface MapAsyncOptions<R>
-  extends MapOptions, AsyncResultCallbacks<R> {}
-
-/** Options of {@linkcode Pool.imap} and {@linkcode Pool.imapUnordered}. */
-export interface ImapOptions extends SubmitOptions {
-  /** Items per task. @default 1 */
-  chunksize?: number;
-}
-
-/** Options of {@linkcode Pool.applyAsync}. */
-export interface ApplyAsyncOptions<R>
-  extends SubmitOptions, AsyncResultCallbacks<R> {}
+export type {
+  ApplyAsyncOptions,
+  ImapOptions,
+  MapAsyncOptions,
+  MapOptions,
+  PoolOptions,
+  SubmitOptions,
+};
 
 /** imap keeps at most this many chunks per worker in flight or unread. */
 const IMAP_CHUNKS_PER_WORKER = 16;
+
+/** What the finalizer of a dropped Pool needs; it leads to no job or result. */
+interface DropState {
+  readonly handles: Set<WorkerHandle>;
+  readonly processes: number;
+  /** close() was called: the workers were to exit anyway, so no warning. */
+  closed: boolean;
+}
+
+/**
+ * Terminates the workers of a Pool that was dropped (it and every result it
+ * owes are unreachable) before `terminate()` or `join()`, like Python's
+ * `Pool.__del__`, and says how to avoid it.
+ */
+const dropped = new FinalizationRegistry<DropState>((state) => {
+  if (!state.closed) {
+    console.error(
+      `Warning: a Pool of ${state.processes} worker${
+        state.processes === 1 ? "" : "s"
+      } was garbage-collected while running; its workers were terminated. Call pool.close() and await pool.join() when done, or create it with \`await using pool = new Pool()\`.`,
+    );
+  }
+  for (const handle of state.handles) void handle.terminate();
+  state.handles.clear();
+});
 
 const RUN = 0;
 const CLOSE = 1;
@@ -99,7 +98,8 @@ export class Pool {
   #dispatcher: Dispatcher;
   #state = RUN;
   #fnIds = new WeakMap<object, number>();
-  #jobs = new JobSet((job) => this.#dispatcher.stop(job));
+  #jobs: JobSet;
+  #drop: DropState;
   #terminated: Promise<void> | null = null;
   #closed: Promise<void> | null = null;
 
@@ -130,7 +130,15 @@ export class Pool {
     const parsed = parsePoolOptions(first, second);
     this.#processes = parsed.processes;
     this.#modules = parsed.modules;
-    this.#dispatcher = new Dispatcher(parsed);
+    const dispatcher = new Dispatcher(parsed);
+    this.#dispatcher = dispatcher;
+    this.#jobs = new JobSet((job) => dispatcher.stop(job));
+    this.#drop = {
+      handles: dispatcher.handles,
+      processes: this.#processes,
+      closed: false,
+    };
+    dropped.register(this, this.#drop, this);
   }
 
   /**
@@ -296,6 +304,7 @@ export class Pool {
   close(): void {
     if (this.#state !== RUN) return;
     this.#state = CLOSE;
+    this.#drop.closed = true;
     this.#closed = this.#jobs.drained().then(() => this.#dispatcher.close());
   }
 
@@ -321,6 +330,7 @@ export class Pool {
    * Resolves once every worker is gone.
    */
   terminate(): Promise<void> {
+    dropped.unregister(this);
     this.#state = TERMINATE;
     this.#jobs.abortAll(
       new ProcessError("Cannot finish task: the pool was terminated"),
@@ -332,6 +342,19 @@ export class Pool {
   /** Terminates the pool, like leaving Python's `with Pool() as pool:`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.terminate();
+  }
+
+  /** A result this pool owns; one with callbacks stays alive until settled. */
+  #result<R>(
+    what: string,
+    options: AsyncResultCallbacks<R>,
+  ): AsyncResult<R> {
+    const result = new AsyncResult(callbacks(what, options));
+    own(result, this);
+    if (options.callback !== undefined || options.errorCallback !== undefined) {
+      pin(result);
+    }
+    return result;
   }
 
   #running(): void {
@@ -363,7 +386,7 @@ export class Pool {
     const chunksize = opts.chunksize === undefined
       ? Math.max(1, Math.ceil(items.length / (4 * this.#processes)))
       : positiveInteger(what, "chunksize", opts.chunksize);
-    const result = new AsyncResult(callbacks(what, opts));
+    const result = this.#result(what, opts);
     const job = new ResultJob(
       result,
       items.length,
@@ -405,7 +428,7 @@ export class Pool {
         `Cannot ${what}: "args" must be an array, received ${describe(args)}`,
       );
     }
-    const result = new AsyncResult(callbacks(what, opts));
+    const result = this.#result(what, opts);
     const job = new ResultJob(result, -1, 1, this.#jobs.onDone);
     if (this.#jobs.track(job, checkSignal(what, opts))) {
       this.#dispatcher.submit(job, 0, -1, fnId, CALL, encode(args));
@@ -436,7 +459,7 @@ export class Pool {
     const chunksize = opts.chunksize === undefined
       ? 1
       : positiveInteger(what, "chunksize", opts.chunksize);
-    const job = new ImapJob<Awaited<R>>(
+    const job: ImapJob<Awaited<R>> = new ImapJob<Awaited<R>>(
       iterable,
       (job, index, start, items) =>
         this.#dispatcher.submit(
@@ -454,6 +477,7 @@ export class Pool {
         onDone: this.#jobs.onDone,
       },
     );
+    own(job, this);
     if (this.#jobs.track(job, checkSignal(what, opts), true)) job.start();
     return job;
   }
