@@ -57,6 +57,12 @@ const STEAL_MS = 20;
 const EXIT: PoolExit = { type: "pool-exit" };
 
 let workersStarted = 0;
+/**
+ * Dispatchers between `close()` and their last worker's exit: nothing else
+ * may hold them while their workers finish (their pool may be unreachable,
+ * its `join()` awaited).
+ */
+const closing = new Set<Dispatcher>();
 
 /**
  * Runs tasks on a fixed number of workers, replacing any that die. Its
@@ -175,6 +181,7 @@ export class Dispatcher {
    * finished (call when no job is pending). Resolves once all are gone.
    */
   close(): Promise<void> {
+    if (!this.#closing && !this.#stopped) closing.add(this);
     this.#closing = true;
     this.#retireIfIdle();
     return this.#closed;
@@ -194,6 +201,7 @@ export class Dispatcher {
     );
     this.#retiring.clear();
     this.handles.clear();
+    closing.delete(this);
     this.#markClosed();
   }
 
@@ -488,6 +496,7 @@ export class Dispatcher {
       clearTimeout(this.#idleTimer);
       clearTimeout(this.#stealTimer);
       this.#stopped = true;
+      closing.delete(this);
       this.#markClosed();
     }
   }
