@@ -79,6 +79,9 @@ const TERMINATE = 2;
 /**
  * A pool of worker threads, like Python's `multiprocessing.Pool`. A script
  * that never closes its pool still exits: idle workers do not keep it alive.
+ * A pool dropped while running (it and every result it owes unreachable) is
+ * garbage-collected and its workers terminated, with a warning: call
+ * `close()` and `join()` when done, or use `await using`.
  *
  * @example Usage
  * ```ts
@@ -326,8 +329,8 @@ export class Pool {
   }
 
   /**
-   * Stops every worker at once; pending work rejects with a `ProcessError`.
-   * Resolves once every worker is gone.
+   * Stops every worker at once, running tasks included; pending work rejects
+   * with a `ProcessError`. Resolves once every worker is gone.
    */
   terminate(): Promise<void> {
     dropped.unregister(this);
