@@ -14,12 +14,11 @@ import {
   OK,
   type PoolExit,
   type PoolResults,
-  type PoolTasks,
   type StartPoolWorker,
 } from "../_core/protocol.ts";
-import { WorkerExitError } from "../errors.ts";
 import { Slot, type Task } from "./_slot.ts";
-import { sendable } from "./_sendable.ts";
+import { postTasks } from "./_post.ts";
+import { Stealer } from "./_steal.ts";
 
 /** What a submission (apply, map, imap) must do when its tasks finish. */
 export interface Job {
@@ -49,11 +48,6 @@ const INITIAL_WINDOW = 2;
 const MAX_WINDOW = 2048;
 /** The most tasks in one message. */
 const MAX_BATCH = 512;
-/**
- * While a worker is idle, a worker that starts no task for this long has
- * its unstarted tasks taken back.
- */
-const STEAL_MS = 20;
 const EXIT: PoolExit = { type: "pool-exit" };
 
 let workersStarted = 0;
@@ -94,8 +88,10 @@ export class Dispatcher {
   /** Aborted jobs whose running task must be stopped, by worker. */
   #stopping = new Map<Slot, Job>();
   #dispatch = () => this.#fill();
-  #stealTimer: ReturnType<typeof setTimeout> | undefined;
-  #steal = () => this.#stealFromStalled();
+  #stealer = new Stealer(() => this.#workers, (tasks) => {
+    this.#requeue(tasks);
+    this.#schedule();
+  });
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #unrefIdle = () => {
     this.#idleTimer = undefined;
@@ -191,7 +187,7 @@ export class Dispatcher {
   async terminate(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#idleTimer);
-    clearTimeout(this.#stealTimer);
+    this.#stealer.stop();
     this.#queue = [];
     this.#head = 0;
     const workers = this.#workers;
@@ -333,7 +329,7 @@ export class Dispatcher {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
-    this.#armSteal();
+    this.#stealer.arm();
     this.#retireIfIdle();
   }
 
@@ -346,37 +342,10 @@ export class Dispatcher {
       queue[this.#head++] = undefined;
       if (!task.job.done) batch.push(task);
     }
-    const sent = this.#post(slot, batch);
+    const sent = postTasks(slot, batch, this.#refs);
     slot.sentTasks(sent);
     if (sent.length > 0) this.#ref(slot);
     return batch.length;
-  }
-
-  /** Posts `batch`; tasks that cannot be cloned reject. Returns those sent. */
-  #post(slot: Slot, batch: Task[]): Task[] {
-    if (batch.length === 0) return batch;
-    let fns: (number | FunctionRef)[] | null = null;
-    const tasks = new globalThis.Array(batch.length * 4);
-    for (let i = 0; i < batch.length; i++) {
-      const task = batch[i];
-      if (!slot.known[task.fnId] && !fns?.includes(task.fnId)) {
-        (fns ??= []).push(task.fnId, this.#refs[task.fnId]);
-      }
-      tasks[i * 4] = task.id;
-      tasks[i * 4 + 1] = task.fnId;
-      tasks[i * 4 + 2] = task.kind;
-      tasks[i * 4 + 3] = task.payload;
-    }
-    const message: PoolTasks = { type: "pool-tasks", fns, tasks };
-    try {
-      slot.handle.postMessage(message);
-    } catch {
-      return this.#post(slot, batch.filter(sendable));
-    }
-    for (let i = 0; fns !== null && i < fns.length; i += 2) {
-      slot.known[fns[i] as number] = true;
-    }
-    return batch;
   }
 
   #receive(slot: Slot, results: PoolResults): void {
@@ -406,7 +375,7 @@ export class Dispatcher {
       this.#idleTimer = setTimeout(this.#unrefIdle, 0);
     }
     this.#schedule();
-    this.#armSteal();
+    this.#stealer.arm();
     this.#retireIfIdle();
   }
 
@@ -424,66 +393,11 @@ export class Dispatcher {
     if (!this.#workers.includes(slot)) return;
     this.#remove(slot);
     this.#stopping.delete(slot);
-    const { lost, running, unstarted } = slot.remains();
-    const exited =
-      `Pool worker ${slot.name} (pid ${slot.pid}) exited with code ${code}`;
-    for (const task of running) {
-      task.job.rejectTask(
-        task.index,
-        new WorkerExitError(`${exited} before the task finished`, code),
-      );
-    }
-    const failed = lost.length > 0
-      ? new WorkerExitError(
-        `${exited} after the task finished, before its result was sent`,
-        code,
-      )
-      : null;
-    for (const task of lost) task.job.rejectTask(task.index, failed);
-    if (slot.finished === 0 && running.length === 0 && lost.length === 0) {
-      // It died before starting any task (in its initializer, or loading):
-      // its tasks would only kill the next worker the same way.
-      const error = new WorkerExitError(
-        `${exited} before it started the task`,
-        code,
-      );
-      for (const task of unstarted) task.job.rejectTask(task.index, error);
-    } else this.#requeue(unstarted);
+    this.#requeue(slot.died(code));
     if (this.#stopped) return;
     this.#spawn();
     this.#schedule();
     this.#retireIfIdle();
-  }
-
-  /**
-   * While some worker is idle and another holds tasks it has not started,
-   * checks every STEAL_MS whether the busy one still makes progress.
-   */
-  #armSteal(): void {
-    if (this.#stealTimer !== undefined || this.#stopped) return;
-    if (!this.#workers.some((slot) => slot.inflight === 0)) return;
-    const busy = this.#workers.filter((slot) =>
-      slot.inflight > 1 && slot.hasUnstarted()
-    );
-    if (busy.length === 0) return;
-    for (const slot of busy) slot.lastClaimed = slot.claimed();
-    this.#stealTimer = setTimeout(this.#steal, STEAL_MS);
-  }
-
-  #stealFromStalled(): void {
-    this.#stealTimer = undefined;
-    if (this.#stopped) return;
-    if (!this.#workers.some((slot) => slot.inflight === 0)) return;
-    for (const slot of this.#workers) {
-      const claimed = slot.claimed();
-      if (slot.inflight > 0 && claimed === slot.lastClaimed) {
-        slot.stalled = true;
-        this.#requeue(slot.takeBack());
-      }
-      slot.lastClaimed = claimed;
-    }
-    this.#schedule();
-    this.#armSteal();
   }
 
   /** Once closing and out of work, tells every worker to exit. */
@@ -494,7 +408,7 @@ export class Dispatcher {
     for (const slot of [...this.#workers]) this.#retire(slot);
     if (this.#workers.length === 0 && this.#retiring.size === 0) {
       clearTimeout(this.#idleTimer);
-      clearTimeout(this.#stealTimer);
+      this.#stealer.stop();
       this.#stopped = true;
       closing.delete(this);
       this.#markClosed();

@@ -6,6 +6,7 @@
 // those it never started.
 import type { WorkerHandle } from "../_runtime/mod.ts";
 import { CLAIMED, FINISHED } from "../_core/protocol.ts";
+import { WorkerExitError } from "../errors.ts";
 import type { Job } from "./_dispatch.ts";
 
 /** One call (or chunk of calls) of a job's function in a worker. */
@@ -21,16 +22,6 @@ export interface Task {
   readonly payload: unknown;
   /** Its number in the stream of tasks sent to one worker. */
   seq: number;
-}
-
-/** What became of the tasks of a worker that died. */
-export interface Remains {
-  /** Finished, but the worker died before their results were sent. */
-  readonly lost: Task[];
-  /** Started and not finished: the task that was running, if any. */
-  readonly running: Task[];
-  /** Never started: they can run elsewhere. */
-  readonly unstarted: Task[];
 }
 
 /** A pool worker and the tasks it holds. */
@@ -149,18 +140,44 @@ export class Slot {
     return taken;
   }
 
-  /** Sorts the unanswered tasks of a worker that died. */
-  remains(): Remains {
-    const claimed = Atomics.load(this.cells, CLAIMED);
+  /**
+   * The worker died with `code`: rejects the task it was running (and any
+   * it finished whose result was lost) with a `WorkerExitError`, and
+   * returns the tasks it never started, to run elsewhere.
+   */
+  died(code: number): Task[] {
+    const claimed = this.claimed();
     const finished = Atomics.load(this.cells, FINISHED);
-    const remains: Remains = { lost: [], running: [], unstarted: [] };
+    const exited =
+      `Pool worker ${this.name} (pid ${this.pid}) exited with code ${code}`;
+    const unstarted: Task[] = [];
+    let failed = false;
     for (const task of this.pending()) {
-      if (task.seq < finished) remains.lost.push(task);
-      else if (task.seq < claimed) remains.running.push(task);
-      else remains.unstarted.push(task);
+      if (task.seq >= claimed) {
+        unstarted.push(task);
+        continue;
+      }
+      failed = true;
+      const error = new WorkerExitError(
+        task.seq < finished
+          ? `${exited} after the task finished, before its result was sent`
+          : `${exited} before the task finished`,
+        code,
+      );
+      if (!task.job.done) task.job.rejectTask(task.index, error);
     }
     this.#tasks = [];
     this.#head = 0;
-    return remains;
+    if (failed || this.finished > 0) return unstarted;
+    // It died before starting any task (in its initializer, or loading):
+    // its tasks would only kill the next worker the same way.
+    const error = new WorkerExitError(
+      `${exited} before it started the task`,
+      code,
+    );
+    for (const task of unstarted) {
+      if (!task.job.done) task.job.rejectTask(task.index, error);
+    }
+    return [];
   }
 }

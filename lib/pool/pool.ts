@@ -23,8 +23,13 @@ import {
 import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
 import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
 import { AsyncResult, type AsyncResultCallbacks } from "./async_result.ts";
-import { own, pin } from "./_keepalive.ts";
-import type { WorkerHandle } from "../_runtime/mod.ts";
+import {
+  type DropState,
+  own,
+  pin,
+  unwatchDrop,
+  watchDrop,
+} from "./_keepalive.ts";
 import type {
   ApplyAsyncOptions,
   ImapOptions,
@@ -46,31 +51,6 @@ export type {
 
 /** imap keeps at most this many chunks per worker in flight or unread. */
 const IMAP_CHUNKS_PER_WORKER = 16;
-
-/** What the finalizer of a dropped Pool needs; it leads to no job or result. */
-interface DropState {
-  readonly handles: Set<WorkerHandle>;
-  readonly processes: number;
-  /** close() was called: the workers were to exit anyway, so no warning. */
-  closed: boolean;
-}
-
-/**
- * Terminates the workers of a Pool that was dropped (it and every result it
- * owes are unreachable) before `terminate()` or `join()`, like Python's
- * `Pool.__del__`, and says how to avoid it.
- */
-const dropped = new FinalizationRegistry<DropState>((state) => {
-  if (!state.closed) {
-    console.error(
-      `Warning: a Pool of ${state.processes} worker${
-        state.processes === 1 ? "" : "s"
-      } was garbage-collected while running; its workers were terminated. Call pool.close() and await pool.join() when done, or create it with \`await using pool = new Pool()\`.`,
-    );
-  }
-  for (const handle of state.handles) void handle.terminate();
-  state.handles.clear();
-});
 
 const RUN = 0;
 const CLOSE = 1;
@@ -136,12 +116,7 @@ export class Pool {
     const dispatcher = new Dispatcher(parsed);
     this.#dispatcher = dispatcher;
     this.#jobs = new JobSet((job) => dispatcher.stop(job));
-    this.#drop = {
-      handles: dispatcher.handles,
-      processes: this.#processes,
-      closed: false,
-    };
-    dropped.register(this, this.#drop, this);
+    this.#drop = watchDrop(this, dispatcher.handles, this.#processes);
   }
 
   /**
@@ -333,7 +308,7 @@ export class Pool {
    * with a `ProcessError`. Resolves once every worker is gone.
    */
   terminate(): Promise<void> {
-    dropped.unregister(this);
+    unwatchDrop(this);
     this.#state = TERMINATE;
     this.#jobs.abortAll(
       new ProcessError("Cannot finish task: the pool was terminated"),
