@@ -2,7 +2,7 @@
 // bounded number of chunks in flight and of results unconsumed, and hands
 // results out as an async iterator (in input order, or as they arrive).
 import type { Job } from "./_dispatch.ts";
-import { pin, unpin } from "./_keepalive.ts";
+import type { Keeper } from "./_keepalive.ts";
 
 /** Submits chunk `index` (items starting at input position `start`). */
 export type SubmitChunk = (
@@ -44,6 +44,9 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
   /** The input's error, held until the chunks pulled before it finished. */
   #inputFailure: { index: number; error: unknown } | null = null;
   #waiters: Waiter<R>[] = [];
+  /** Its pool's, held while a `next()` waits. */
+  #keeper: Keeper;
+  #holding = false;
 
   constructor(
     source: Iterable<unknown> | AsyncIterable<unknown>,
@@ -53,8 +56,10 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
       ordered: boolean;
       limit: number;
       onDone: (job: Job) => void;
+      keeper: Keeper;
     },
   ) {
+    this.#keeper = options.keeper;
     this.#async =
       typeof (source as AsyncIterable<unknown>)[Symbol.asyncIterator] ===
         "function";
@@ -100,8 +105,11 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
         : Promise.resolve({ value: item as R, done: false });
     }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
-    // Whoever waits keeps this iterator, and so its pool, alive.
-    pin(this);
+    // Whoever waits keeps the pool alive.
+    if (!this.#holding) {
+      this.#holding = true;
+      this.#keeper.hold();
+    }
     return new Promise((resolve, reject) =>
       this.#waiters.push({ resolve, reject })
     );
@@ -177,7 +185,10 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
         this.#waiters.shift()!.resolve({ value: undefined, done: true });
       } else return;
     }
-    unpin(this);
+    if (this.#holding) {
+      this.#holding = false;
+      this.#keeper.release();
+    }
   }
 
   #settleIfComplete(): void {

@@ -1,27 +1,48 @@
 // What keeps a Pool alive, so that a Pool dropped without close() can be
 // collected and its workers terminated (Python's `Pool.__del__`). Workers
 // hold their dispatcher only weakly; a pending result or imap iterator
-// holds its pool (`own`), and one somebody waits on (a `then`, `get`,
-// `wait`, a pending `next()` or a callback) is pinned until it settles, so
+// holds its pool's Keeper, and while one is waited on (a `then`, `get`,
+// `wait`, a pending `next()` or a callback) the Keeper holds the pool, so
 // whoever waits keeps the pool working for them.
 import type { WorkerHandle } from "../_runtime/mod.ts";
 
-const owners = new WeakMap<object, object>();
-const pinned = new Set<object>();
+/** The key under which a pool's results find its Keeper (see `keeperOf`). */
+export const KEEPER: unique symbol = Symbol("keeper");
 
-/** Makes `pool` live at least as long as `result`. */
-export function own(result: object, pool: object): void {
-  owners.set(result, pool);
+/** Keepers that somebody waits on: these pools stay alive. */
+const waitedOn = new Set<Keeper>();
+
+/**
+ * One per pool: its results and imap iterators hold it (and through it the
+ * pool). While one of them is waited on, the Keeper is in a module-level
+ * set, so the pool stays alive. Counting costs less per task than a set of
+ * results would.
+ */
+export class Keeper {
+  readonly pool: object;
+  #waiting = 0;
+
+  constructor(pool: object) {
+    this.pool = pool;
+  }
+
+  /** Somebody started waiting on one of the pool's results. */
+  hold(): void {
+    if (this.#waiting++ === 0) waitedOn.add(this);
+  }
+
+  /** Undoes one `hold()`. */
+  release(): void {
+    if (--this.#waiting === 0) waitedOn.delete(this);
+  }
 }
 
-/** Keeps `result` (and so its pool) alive until `unpin`, if a pool owns it. */
-export function pin(result: object): void {
-  if (owners.has(result)) pinned.add(result);
-}
-
-/** Undoes `pin`: `result` settled, or nobody waits on it any more. */
-export function unpin(result: object): void {
-  pinned.delete(result);
+/**
+ * The Keeper a pool put in the callbacks it gave an `AsyncResult`; a hidden
+ * key, so the public constructor stays as it is.
+ */
+export function keeperOf(callbacks: object): Keeper | undefined {
+  return (callbacks as { [KEEPER]?: Keeper })[KEEPER];
 }
 
 /** What the finalizer of a dropped Pool needs; it leads to no job or result. */

@@ -6,7 +6,7 @@
  */
 import { checkTimeout } from "../_core/validate.ts";
 import { ProcessError, TimeoutError } from "../errors.ts";
-import { pin, unpin } from "./_keepalive.ts";
+import { type Keeper, keeperOf } from "./_keepalive.ts";
 
 /** Callbacks of {@linkcode AsyncResult}, as the `*Async` pool methods take them. */
 export interface AsyncResultCallbacks<R> {
@@ -52,6 +52,8 @@ export class AsyncResult<R> implements PromiseLike<R> {
   #resolve: ((value: R) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
   #callbacks: AsyncResultCallbacks<R>;
+  /** Its pool's, while somebody waits on this result (see `_keepalive.ts`). */
+  #held: Keeper | undefined;
 
   static {
     settle = (result, ok, value) => result.#settle(ok, value);
@@ -64,6 +66,11 @@ export class AsyncResult<R> implements PromiseLike<R> {
    */
   constructor(callbacks: AsyncResultCallbacks<R> = {}) {
     this.#callbacks = callbacks;
+    if (
+      callbacks.callback !== undefined || callbacks.errorCallback !== undefined
+    ) {
+      this.#hold();
+    }
   }
 
   /**
@@ -148,7 +155,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
           this.#resolve = resolve;
           this.#reject = reject;
         });
-        pin(this);
+        this.#hold();
       }
     }
     return this.#promise;
@@ -163,9 +170,16 @@ export class AsyncResult<R> implements PromiseLike<R> {
     ]).finally(() => clearTimeout(timer));
   }
 
+  #hold(): void {
+    if (this.#held !== undefined) return;
+    this.#held = keeperOf(this.#callbacks);
+    this.#held?.hold();
+  }
+
   #settle(ok: boolean, value: unknown): void {
     if (this.#state !== PENDING) return;
-    unpin(this);
+    this.#held?.release();
+    this.#held = undefined;
     this.#state = ok ? FULFILLED : REJECTED;
     this.#value = value;
     const callback = ok

@@ -25,8 +25,8 @@ import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
 import { AsyncResult, type AsyncResultCallbacks } from "./async_result.ts";
 import {
   type DropState,
-  own,
-  pin,
+  KEEPER,
+  Keeper,
   unwatchDrop,
   watchDrop,
 } from "./_keepalive.ts";
@@ -83,6 +83,7 @@ export class Pool {
   #fnIds = new WeakMap<object, number>();
   #jobs: JobSet;
   #drop: DropState;
+  #keeper = new Keeper(this);
   #terminated: Promise<void> | null = null;
   #closed: Promise<void> | null = null;
 
@@ -322,17 +323,17 @@ export class Pool {
     return this.terminate();
   }
 
-  /** A result this pool owns; one with callbacks stays alive until settled. */
+  /** A result that keeps this pool alive (see `_keepalive.ts`). */
   #result<R>(
     what: string,
     options: AsyncResultCallbacks<R>,
   ): AsyncResult<R> {
-    const result = new AsyncResult(callbacks(what, options));
-    own(result, this);
-    if (options.callback !== undefined || options.errorCallback !== undefined) {
-      pin(result);
-    }
-    return result;
+    const { callback, errorCallback } = callbacks(what, options);
+    return new AsyncResult({
+      callback,
+      errorCallback,
+      [KEEPER]: this.#keeper,
+    } as AsyncResultCallbacks<R>);
   }
 
   #running(): void {
@@ -453,9 +454,9 @@ export class Pool {
         ordered,
         limit: IMAP_CHUNKS_PER_WORKER * this.#processes,
         onDone: this.#jobs.onDone,
+        keeper: this.#keeper,
       },
     );
-    own(job, this);
     if (this.#jobs.track(job, checkSignal(what, opts), true)) job.start();
     return job;
   }
