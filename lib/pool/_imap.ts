@@ -45,7 +45,7 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
   #inputFailure: { index: number; error: unknown } | null = null;
   #waiters: Waiter<R>[] = [];
   /** Its pool's, held while a `next()` waits. */
-  #keeper: Keeper;
+  #keeper: Keeper | undefined;
   #holding = false;
 
   constructor(
@@ -56,7 +56,8 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
       ordered: boolean;
       limit: number;
       onDone: (job: Job) => void;
-      keeper: Keeper;
+      /** Its pool's (none for a ThreadPool: no workers to keep). */
+      keeper?: Keeper;
     },
   ) {
     this.#keeper = options.keeper;
@@ -106,7 +107,7 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
     }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     // Whoever waits keeps the pool alive.
-    if (!this.#holding) {
+    if (!this.#holding && this.#keeper !== undefined) {
       this.#holding = true;
       this.#keeper.hold();
     }
@@ -187,7 +188,7 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
     }
     if (this.#holding) {
       this.#holding = false;
-      this.#keeper.release();
+      this.#keeper!.release();
     }
   }
 
