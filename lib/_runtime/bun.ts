@@ -53,7 +53,10 @@ function spawn(url: URL, events: WorkerEvents): WorkerHandle {
   // Bun repeats a worker's errors here even when the worker handled them;
   // the `close` event that follows a real failure is what counts.
   worker.onerror = (event) => event.preventDefault();
+  let closed: () => void;
+  const whenClosed = new Promise<void>((resolve) => closed = resolve);
   worker.addEventListener("close", (event) => {
+    closed();
     if (gone) return;
     gone = true;
     events.exit(event.code);
@@ -65,7 +68,17 @@ function spawn(url: URL, events: WorkerEvents): WorkerHandle {
     terminate() {
       gone = true;
       worker.terminate();
-      return Promise.resolve();
+      // Resolve once the thread is gone: terminating the next worker before
+      // that leaks event-loop fds in Bun 1.4 (epoll + eventfd per worker).
+      // A `close` that never comes must not hang the caller, though.
+      let timer: { unref?(): void } | undefined;
+      return Promise.race([
+        whenClosed,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 2000) as { unref?(): void };
+          timer.unref?.();
+        }),
+      ]);
     },
     unref() {
       worker.unref();
