@@ -1,7 +1,8 @@
 // Pool benchmarks: CPU-bound speedup by pool size, dispatch of 100,000 tiny
 // tasks (chunksize 1, applyAsync in a loop, default chunksize), one awaited
-// apply at a time, and pool start + one task + terminate — each beside
-// piscina and tinypool on the same runtime in the same run.
+// apply at a time (also beside a busy worker), and pool start + one task +
+// terminate — each beside piscina and tinypool on the same runtime in the
+// same run.
 // Run: npx deno run -A bench/pool_bench.ts · node_modules/.bin/bun bench/pool_bench.ts
 // Node: deno task build:npm && node_modules/.bin/tsc -p scripts/tsconfig.bench.json
 //       && cp bench/_peer_worker.mjs npm/bench/ && node npm/bench/pool_bench.js
@@ -128,6 +129,25 @@ const oursSequential = await time(
 );
 await pool.terminate();
 
+// --- a task submitted while another worker is busy with a long task
+const busyPool = new Pool(2);
+const flag = new Int32Array(new SharedArrayBuffer(4));
+const spinning = busyPool.apply((cells: Int32Array) => {
+  while (Atomics.load(cells, 0) === 0) { /* busy until released */ }
+}, [flag]);
+await busyPool.apply(double, [0]);
+const BESIDE = 200;
+const oursBeside = await time(
+  `one await apply at a time ×${BESIDE} beside a busy worker (Pool)`,
+  async () => {
+    for (let i = 0; i < BESIDE; i++) await busyPool.apply(double, [i]);
+  },
+  BESIDE,
+);
+Atomics.store(flag, 0, 1);
+await spinning;
+await busyPool.terminate();
+
 /** What piscina and tinypool have in common. */
 interface PeerPool {
   run(task: unknown): Promise<unknown>;
@@ -220,6 +240,7 @@ emitJson({
       applyLoop: oursApply,
       defaultChunksize: oursDefault,
       sequential: oursSequential,
+      besideBusy: oursBeside,
       start: startOurs,
     },
     piscina,

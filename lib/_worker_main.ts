@@ -101,6 +101,7 @@ function handle(message: ToWorker): void {
       name = message.identity.name;
       return pool!.startPoolWorker(message);
     case "pool-tasks":
+    case "pool-exit":
       return pool!.receiveTasks(message);
     case "manager":
       return void manager!.serveManager(message, parent!);

@@ -49,49 +49,132 @@ function isPlainObject(value: object): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** Arrays and plain objects: what the codec looks inside. */
+function isContainer(value: object): boolean {
+  return globalThis.Array.isArray(value) || isPlainObject(value);
+}
+
+/** The values held directly by a container. */
+function children(value: object): unknown[] {
+  return globalThis.Array.isArray(value)
+    ? value
+    : Object.values(value as Record<string, unknown>);
+}
+
+/**
+ * Whether a container holds, at any depth, a value `found` accepts. Walks
+ * with its own stack and remembers nested containers, so cycles and deep
+ * nesting are fine; a flat array of primitives allocates nothing.
+ */
+function holds(root: object, found: (value: object) => boolean): boolean {
+  const stack: object[] = [root];
+  let seen: Set<object> | undefined;
+  while (stack.length > 0) {
+    const container = stack.pop()!;
+    const items = children(container);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (typeof item !== "object" || item === null) continue;
+      if (found(item)) return true;
+      if (!isContainer(item) || item === root) continue;
+      seen ??= new Set();
+      if (seen.has(item)) continue;
+      seen.add(item);
+      stack.push(item);
+    }
+  }
+  return false;
+}
+
+function isShareable(value: object): boolean {
+  return reduce in value;
+}
+
+function isReduced(value: object): boolean {
+  return TAG in value;
+}
+
+/** Replaces each slot of a container by what `map` returns for it. */
+function remap(container: object, map: (item: unknown) => unknown): void {
+  const slots = container as Record<string | number, unknown>;
+  if (globalThis.Array.isArray(container)) {
+    for (let i = 0; i < container.length; i++) slots[i] = map(slots[i]);
+  } else {
+    for (const key of Object.keys(container)) slots[key] = map(slots[key]);
+  }
+}
+
+/** A shallow copy of an array or plain object, keeping its prototype. */
+function shallowCopy(value: object): object {
+  if (globalThis.Array.isArray(value)) return value.slice();
+  return Object.assign(Object.create(Object.getPrototypeOf(value)), value);
+}
+
 /**
  * Replaces shareable objects inside arrays and plain objects by their reduced
  * form. Returns `value` itself when it holds none, so the common case copies
- * nothing.
+ * nothing. Otherwise every array and plain object is copied once, so shared
+ * references and cycles keep their shape, and a shareable met twice is
+ * reduced once.
  */
 export function encode(value: unknown): unknown {
   if (typeof value !== "object" || value === null) return value;
-  if (reduce in value) return (value as Shareable)[reduce]();
-  if (globalThis.Array.isArray(value)) {
-    let copy: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item = encode(value[i]);
-      if (item !== value[i]) (copy ??= value.slice())[i] = item;
+  if (isShareable(value)) return (value as Shareable)[reduce]();
+  if (!isContainer(value) || !holds(value, isShareable)) return value;
+  const copies = new Map<object, unknown>();
+  const stack: object[] = [];
+  const copyOf = (item: unknown): unknown => {
+    if (typeof item !== "object" || item === null) return item;
+    let copy = copies.get(item);
+    if (copy === undefined) {
+      if (isShareable(item)) copy = (item as Shareable)[reduce]();
+      else if (isContainer(item)) stack.push(copy = shallowCopy(item));
+      else copy = item;
+      copies.set(item, copy);
     }
-    return copy ?? value;
-  }
-  if (!isPlainObject(value)) return value;
-  let copy: Record<string, unknown> | undefined;
-  for (const key in value) {
-    const item = encode(value[key]);
-    if (item !== value[key]) (copy ??= { ...value })[key] = item;
-  }
-  return copy ?? value;
+    return copy;
+  };
+  const root = copyOf(value);
+  while (stack.length > 0) remap(stack.pop()!, copyOf);
+  return root;
 }
 
-/** Undoes {@linkcode encode} on the receiving thread. */
+function rebuild(value: object): unknown {
+  const { [TAG]: tag, state } = value as Reduced;
+  const rebuilder = rebuilders.get(tag);
+  if (rebuilder === undefined) {
+    throw new TypeError(
+      `Cannot rebuild shared object: unknown kind, received "${tag}"`,
+    );
+  }
+  return rebuilder(state);
+}
+
+/**
+ * Undoes {@linkcode encode} on the receiving thread, in place. Cycles are
+ * fine, and a reduced object that arrives twice is rebuilt once.
+ */
 export function decode(value: unknown): unknown {
   if (typeof value !== "object" || value === null) return value;
-  if (TAG in value) {
-    const { [TAG]: tag, state } = value as Reduced;
-    const rebuild = rebuilders.get(tag);
-    if (rebuild === undefined) {
-      throw new TypeError(
-        `Cannot rebuild shared object: unknown kind, received "${tag}"`,
-      );
+  if (isReduced(value)) return rebuild(value);
+  if (!isContainer(value) || !holds(value, isReduced)) return value;
+  const rebuilt = new Map<object, unknown>();
+  const seen = new Set<object>([value]);
+  const stack: object[] = [value];
+  const decodeItem = (item: unknown): unknown => {
+    if (typeof item !== "object" || item === null) return item;
+    if (isReduced(item)) {
+      let object = rebuilt.get(item);
+      if (object === undefined) rebuilt.set(item, object = rebuild(item));
+      return object;
     }
-    return rebuild(state);
-  }
-  if (globalThis.Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = decode(value[i]);
-  } else if (isPlainObject(value)) {
-    for (const key in value) value[key] = decode(value[key]);
-  }
+    if (isContainer(item) && !seen.has(item)) {
+      seen.add(item);
+      stack.push(item);
+    }
+    return item;
+  };
+  while (stack.length > 0) remap(stack.pop()!, decodeItem);
   return value;
 }
 

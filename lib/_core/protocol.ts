@@ -39,6 +39,23 @@ export interface StartPoolWorker {
   readonly initializer: FunctionRef | null;
   /** Encoded with `codec.ts`. */
   readonly initargs: readonly unknown[];
+  /** Two ints shared with the parent: `[CLAIMED]` and `[FINISHED]`. */
+  readonly cells: Int32Array;
+}
+
+/**
+ * In a pool worker's shared cells: the number (in the order received) of
+ * the next task it may start. The worker starts task `n` only if it can
+ * compare-exchange this from `n` to `n + 1`; the parent takes back tasks
+ * not yet started by moving it past them.
+ */
+export const CLAIMED = 0;
+/** In a pool worker's shared cells: one past the number of the last task it finished. */
+export const FINISHED = 1;
+
+/** Parent → pool worker: exit once the tasks already received are done. */
+export interface PoolExit {
+  readonly type: "pool-exit";
 }
 
 /** How a pool task calls its function: with `payload` as the argument list. */
@@ -104,5 +121,6 @@ export type ToWorker =
   | RunProcess
   | StartPoolWorker
   | PoolTasks
+  | PoolExit
   | RunManager
   | ManagerData;

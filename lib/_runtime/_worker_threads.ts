@@ -94,6 +94,9 @@ function parent(): ParentPort | null {
     release() {
       port.unref();
     },
+    onExit(listener) {
+      process.on("exit", () => listener());
+    },
   };
 }
 

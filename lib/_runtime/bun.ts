@@ -40,6 +40,7 @@ interface BunGlobals {
       event: "uncaughtException" | "unhandledRejection",
       listener: (error: unknown) => void,
     ): void;
+    on(event: "exit", listener: () => void): void;
   };
   onmessage: ((event: { data: unknown }) => void) | null;
   postMessage(message: unknown): void;
@@ -118,6 +119,9 @@ function parent(): ParentPort | null {
     },
     release() {
       bun.onmessage = null;
+    },
+    onExit(listener) {
+      bun.process.on("exit", listener);
     },
   };
 }

@@ -46,6 +46,12 @@ export interface ParentPort {
    * event loop has nothing left to do, like a script.
    */
   release(): void;
+  /**
+   * Calls `listener` synchronously as this worker ends by `exit()`,
+   * `process.exit()` or an uncaught error (not on `terminate()`); messages
+   * it posts reach the parent before the parent's `exit` event.
+   */
+  onExit(listener: () => void): void;
 }
 
 /** A TCP endpoint. */

@@ -2,23 +2,23 @@
 // batching. Each worker holds a window of tasks sized so it has a few
 // milliseconds of work queued (two tasks when tasks are slow, up to
 // MAX_WINDOW when they are tiny); everything that fits goes in one message.
-// Tasks in flight live in one id → task map, so a worker that dies rejects
-// exactly the tasks it held.
+// New work goes to the least-loaded workers first. While a worker is idle,
+// tasks waiting behind a busy worker's long task are taken back and run
+// elsewhere; a worker that dies fails only the task it was running, and
+// the tasks it had not started go to the others.
 import { runtime, type WorkerHandle } from "../_runtime/mod.ts";
-import { clones, decode, decodeThrown } from "../_core/codec.ts";
+import { decode, decodeThrown } from "../_core/codec.ts";
 import { childIdentity, nextPid, WORKER_URL } from "../_core/identity.ts";
 import type { FunctionRef } from "../_core/function_ref.ts";
 import {
-  CALL,
-  ITEM,
-  MAP,
   OK,
+  type PoolExit,
   type PoolResults,
-  type PoolTasks,
   type StartPoolWorker,
 } from "../_core/protocol.ts";
-import { describe } from "../_core/validate.ts";
-import { WorkerExitError } from "../errors.ts";
+import { Slot, type Task } from "./_slot.ts";
+import { postTasks } from "./_post.ts";
+import { Stealer } from "./_steal.ts";
 
 /** What a submission (apply, map, imap) must do when its tasks finish. */
 export interface Job {
@@ -28,32 +28,6 @@ export interface Job {
   rejectTask(index: number, error: unknown): void;
   /** Ends the job at once with `reason`; later results are ignored. */
   abort(reason: unknown): void;
-}
-
-/** One call (or chunk of calls) of a job's function in a worker. */
-interface Task {
-  readonly id: number;
-  readonly job: Job;
-  /** The task's index within its job (the chunk number). */
-  readonly index: number;
-  /** Index in the job's input of the first item this task carries. */
-  readonly start: number;
-  readonly fnId: number;
-  readonly kind: number;
-  readonly payload: unknown;
-  worker: Slot | null;
-}
-
-interface Slot {
-  readonly handle: WorkerHandle;
-  readonly name: string;
-  readonly pid: number;
-  /** Function ids this worker has been sent. */
-  readonly known: boolean[];
-  inflight: number;
-  sent: number;
-  finished: number;
-  refed: boolean;
 }
 
 /** How a Dispatcher starts its workers. */
@@ -74,17 +48,32 @@ const INITIAL_WINDOW = 2;
 const MAX_WINDOW = 2048;
 /** The most tasks in one message. */
 const MAX_BATCH = 512;
+const EXIT: PoolExit = { type: "pool-exit" };
 
 let workersStarted = 0;
+/**
+ * Dispatchers between `close()` and their last worker's exit: nothing else
+ * may hold them while their workers finish (their pool may be unreachable,
+ * its `join()` awaited).
+ */
+const closing = new Set<Dispatcher>();
 
-/** Runs tasks on a fixed number of workers, replacing any that die. */
+/**
+ * Runs tasks on a fixed number of workers, replacing any that die. Its
+ * workers hold it only weakly (see `_keepalive.ts`).
+ */
 export class Dispatcher {
+  /**
+   * Every worker not yet gone: what a dropped pool's finalizer terminates.
+   * It leads to no task, job or result.
+   */
+  readonly handles: Set<WorkerHandle> = new Set();
   #options: DispatcherOptions;
   #workers: Slot[] = [];
-  #retiring = new Set<Promise<unknown>>();
+  /** Workers told to exit, or being replaced, that are not gone yet. */
+  #retiring = new Set<Slot>();
   #queue: (Task | undefined)[] = [];
   #head = 0;
-  #inflight = new Map<number, Task>();
   #nextId = 1;
   #fnIds = new Map<string, number>();
   #refs: FunctionRef[] = [];
@@ -92,12 +81,22 @@ export class Dispatcher {
   #taskMs = -1;
   #scheduled = false;
   #stopped = false;
+  /** Set by `close()`: the workers exit once the queue and they are empty. */
+  #closing = false;
+  #closed: Promise<void>;
+  #markClosed!: () => void;
+  /** Aborted jobs whose running task must be stopped, by worker. */
+  #stopping = new Map<Slot, Job>();
   #dispatch = () => this.#fill();
+  #stealer = new Stealer(() => this.#workers, (tasks) => {
+    this.#requeue(tasks);
+    this.#schedule();
+  });
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #unrefIdle = () => {
     this.#idleTimer = undefined;
     for (const slot of this.#workers) {
-      if (slot.inflight === 0 && slot.refed) {
+      if (slot.inflight === 0 && slot.refed && !slot.retiring) {
         slot.handle.unref();
         slot.refed = false;
       }
@@ -106,6 +105,7 @@ export class Dispatcher {
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
+    this.#closed = new Promise((resolve) => this.#markClosed = resolve);
     for (let i = 0; i < options.processes; i++) this.#spawn();
   }
 
@@ -129,7 +129,7 @@ export class Dispatcher {
     kind: number,
     payload: unknown,
   ): void {
-    const task: Task = {
+    this.#queue.push({
       id: this.#nextId++,
       job,
       index,
@@ -137,9 +137,8 @@ export class Dispatcher {
       fnId,
       kind,
       payload,
-      worker: null,
-    };
-    this.#queue.push(task);
+      seq: -1,
+    });
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(this.#dispatch);
@@ -147,25 +146,16 @@ export class Dispatcher {
   }
 
   /**
-   * Stops the running tasks of `job` (which must already be done): the
-   * workers holding them are terminated and replaced, and the other tasks
-   * they held go back to the front of the queue.
+   * Stops the tasks of `job` (which must already be done): tasks not started
+   * are dropped, and a worker running one is terminated and replaced once
+   * the results it owes other jobs have arrived.
    */
   stop(job: Job): void {
-    const victims = new Set<Slot>();
-    for (const task of this.#inflight.values()) {
-      if (task.job === job) victims.add(task.worker!);
-    }
-    for (const slot of victims) {
-      const requeued: Task[] = [];
-      for (const [id, task] of this.#inflight) {
-        if (task.worker !== slot) continue;
-        this.#inflight.delete(id);
-        if (!task.job.done) requeued.push(task);
-      }
-      this.#queue = [...requeued, ...this.#queue.slice(this.#head)];
-      this.#head = 0;
-      this.#replace(slot);
+    for (const slot of [...this.#workers]) {
+      if (!slot.pending().some((task) => task.job === job)) continue;
+      this.#requeue(slot.takeBack());
+      this.#stopping.set(slot, job);
+      this.#stopIfRunning(slot);
     }
     this.#schedule();
   }
@@ -176,70 +166,123 @@ export class Dispatcher {
     for (let i = this.#head; i < this.#queue.length; i++) {
       jobs.add(this.#queue[i]!.job);
     }
-    for (const task of this.#inflight.values()) jobs.add(task.job);
+    for (const slot of [...this.#workers, ...this.#retiring]) {
+      for (const task of slot.pending()) jobs.add(task.job);
+    }
     return jobs;
+  }
+
+  /**
+   * Lets the workers exit on their own once every task submitted so far has
+   * finished (call when no job is pending). Resolves once all are gone.
+   */
+  close(): Promise<void> {
+    if (!this.#closing && !this.#stopped) closing.add(this);
+    this.#closing = true;
+    this.#retireIfIdle();
+    return this.#closed;
   }
 
   /** Terminates every worker; resolves once all are gone. */
   async terminate(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#idleTimer);
+    this.#stealer.stop();
     this.#queue = [];
     this.#head = 0;
-    this.#inflight.clear();
     const workers = this.#workers;
     this.#workers = [];
-    await Promise.all([
-      ...workers.map((slot) => slot.handle.terminate()),
-      ...this.#retiring,
-    ]);
+    await Promise.all(
+      [...workers, ...this.#retiring].map((slot) => slot.handle.terminate()),
+    );
+    this.#retiring.clear();
+    this.handles.clear();
+    closing.delete(this);
+    this.#markClosed();
   }
 
   #spawn(): void {
     const pid = nextPid();
     const name = `SpawnPoolWorker-${++workersStarted}`;
+    const cells = new Int32Array(new SharedArrayBuffer(8));
+    // Weak: a running worker must not keep a dropped pool's jobs alive.
+    const self = new WeakRef<Dispatcher>(this);
+    const weak: { slot?: WeakRef<Slot> } = {};
     const handle = runtime.spawn(WORKER_URL, {
-      message: (data) => this.#receive(slot, data as PoolResults),
-      exit: (code) => this.#exited(slot, code),
+      message(data) {
+        const dispatcher = self.deref();
+        const slot = weak.slot?.deref();
+        if (dispatcher === undefined || slot === undefined) return;
+        dispatcher.#receive(slot, data as PoolResults);
+      },
+      exit(code) {
+        const dispatcher = self.deref();
+        const slot = weak.slot?.deref();
+        if (dispatcher === undefined) return;
+        dispatcher.handles.delete(handle);
+        if (slot !== undefined) dispatcher.#exited(slot, code);
+      },
     });
-    const slot: Slot = {
-      handle,
-      name,
-      pid,
-      known: [],
-      inflight: 0,
-      sent: 0,
-      finished: 0,
-      refed: false,
-    };
+    const slot = new Slot(handle, name, pid, cells);
+    weak.slot = new WeakRef(slot);
+    this.handles.add(handle);
     const start: StartPoolWorker = {
       type: "pool",
       identity: childIdentity(pid, name, true), // daemonic, as in Python
       initializer: this.#options.initializer,
       initargs: this.#options.initargs,
+      cells,
     };
     handle.postMessage(start);
     handle.unref();
     this.#workers.push(slot);
   }
 
+  /** Tells `slot` to exit once its tasks are done; no more go to it. */
+  #retire(slot: Slot): void {
+    this.#remove(slot);
+    slot.retiring = true;
+    slot.handle.postMessage(EXIT);
+    this.#ref(slot);
+    this.#retiring.add(slot);
+  }
+
   /** Terminates `slot` (terminate() waits for it) and starts another. */
   #replace(slot: Slot): void {
     this.#remove(slot);
-    const gone = slot.handle.terminate();
-    this.#retiring.add(gone);
-    void gone.then(() => this.#retiring.delete(gone));
+    this.#stopping.delete(slot);
+    this.#retiring.add(slot);
+    void slot.handle.terminate().then(() => this.#gone(slot));
     this.#spawn();
+  }
+
+  #gone(slot: Slot): void {
+    this.#retiring.delete(slot);
+    this.handles.delete(slot.handle);
+    this.#retireIfIdle();
   }
 
   #remove(slot: Slot): void {
     this.#workers = this.#workers.filter((other) => other !== slot);
   }
 
+  #ref(slot: Slot): void {
+    if (slot.refed) return;
+    slot.handle.ref();
+    slot.refed = true;
+  }
+
   #schedule(): void {
     if (this.#scheduled || this.#head === this.#queue.length) return;
     this.#scheduled = true;
     queueMicrotask(this.#dispatch);
+  }
+
+  /** Puts tasks back at the front of the queue, in their order. */
+  #requeue(tasks: Task[]): void {
+    if (tasks.length === 0) return;
+    this.#queue = [...tasks, ...this.#queue.slice(this.#head)];
+    this.#head = 0;
   }
 
   #window(): number {
@@ -251,27 +294,30 @@ export class Dispatcher {
   }
 
   #room(slot: Slot, window: number): number {
+    // A worker stuck on a long task gets nothing more until it is idle.
+    if (slot.stalled && slot.inflight > 0) return 0;
+    if (this.#stopping.has(slot)) return 0;
     return Math.min(
       window - slot.inflight,
       this.#options.maxtasks - slot.sent,
     );
   }
 
-  /** Shares the queue among workers with room, in batches. */
+  /** Shares the queue among workers with room, least loaded first, in batches. */
   #fill(): void {
     this.#scheduled = false;
     if (this.#stopped) return;
     const window = this.#window();
-    let open = 0;
-    for (const slot of this.#workers) {
-      if (this.#room(slot, window) > 0) open++;
-    }
-    for (const slot of this.#workers) {
-      let room = this.#room(slot, window);
-      if (room <= 0) continue;
+    const open = this.#workers.filter((slot) => this.#room(slot, window) > 0)
+      .sort((a, b) => a.inflight - b.inflight);
+    for (let i = 0; i < open.length; i++) {
+      const slot = open[i];
       const waiting = this.#queue.length - this.#head;
       if (waiting === 0) break;
-      room = Math.min(room, Math.ceil(waiting / open--));
+      let room = Math.min(
+        this.#room(slot, window),
+        Math.ceil(waiting / (open.length - i)),
+      );
       while (room > 0 && this.#head < this.#queue.length) {
         room -= this.#send(slot, Math.min(room, MAX_BATCH));
       }
@@ -283,9 +329,11 @@ export class Dispatcher {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
+    this.#stealer.arm();
+    this.#retireIfIdle();
   }
 
-  /** Sends up to `count` live tasks from the queue; returns how many. */
+  /** Sends up to `count` live tasks from the queue; returns how many it took. */
   #send(slot: Slot, count: number): number {
     const batch: Task[] = [];
     const queue = this.#queue;
@@ -294,45 +342,10 @@ export class Dispatcher {
       queue[this.#head++] = undefined;
       if (!task.job.done) batch.push(task);
     }
-    const sent = this.#post(slot, batch);
-    for (const task of sent) {
-      task.worker = slot;
-      this.#inflight.set(task.id, task);
-    }
-    slot.inflight += sent.length;
-    slot.sent += sent.length;
-    if (sent.length > 0 && !slot.refed) {
-      slot.handle.ref();
-      slot.refed = true;
-    }
+    const sent = postTasks(slot, batch, this.#refs);
+    slot.sentTasks(sent);
+    if (sent.length > 0) this.#ref(slot);
     return batch.length;
-  }
-
-  /** Posts `batch`; tasks that cannot be cloned reject. Returns those sent. */
-  #post(slot: Slot, batch: Task[]): Task[] {
-    if (batch.length === 0) return batch;
-    let fns: (number | FunctionRef)[] | null = null;
-    const tasks = new globalThis.Array(batch.length * 4);
-    for (let i = 0; i < batch.length; i++) {
-      const task = batch[i];
-      if (!slot.known[task.fnId] && !fns?.includes(task.fnId)) {
-        (fns ??= []).push(task.fnId, this.#refs[task.fnId]);
-      }
-      tasks[i * 4] = task.id;
-      tasks[i * 4 + 1] = task.fnId;
-      tasks[i * 4 + 2] = task.kind;
-      tasks[i * 4 + 3] = task.payload;
-    }
-    const message: PoolTasks = { type: "pool-tasks", fns, tasks };
-    try {
-      slot.handle.postMessage(message);
-    } catch {
-      return this.#post(slot, batch.filter(sendable));
-    }
-    for (let i = 0; fns !== null && i < fns.length; i += 2) {
-      slot.known[fns[i] as number] = true;
-    }
-    return batch;
   }
 
   #receive(slot: Slot, results: PoolResults): void {
@@ -340,86 +353,65 @@ export class Dispatcher {
     if (count > 0) {
       const ms = (results[0] as number) / count;
       this.#taskMs = this.#taskMs < 0 ? ms : this.#taskMs * 0.75 + ms * 0.25;
+      slot.stalled = false;
     }
     for (let i = 1; i < results.length; i += 3) {
-      const task = this.#inflight.get(results[i] as number);
-      if (task === undefined || task.worker !== slot) continue;
-      this.#inflight.delete(task.id);
-      slot.inflight--;
-      slot.finished++;
-      if (task.job.done) continue;
+      const task = slot.answer(results[i] as number);
+      if (task === undefined || task.job.done) continue;
       if (results[i + 1] === OK) {
         task.job.resolveTask(task.index, decode(results[i + 2]));
       } else {
         task.job.rejectTask(task.index, decodeThrown(results[i + 2] as never));
       }
     }
-    if (this.#stopped) return;
-    if (slot.finished >= this.#options.maxtasks) {
-      this.#replace(slot);
+    if (this.#stopped || slot.retiring) return;
+    if (this.#stopping.has(slot)) this.#stopIfRunning(slot);
+    else if (slot.finished >= this.#options.maxtasks) {
+      this.#retire(slot);
+      this.#spawn();
     } else if (slot.inflight === 0 && this.#idleTimer === undefined) {
       // Unref idle workers only after the callers had their turn: one who
       // awaits a task and submits the next keeps the worker ref'd.
       this.#idleTimer = setTimeout(this.#unrefIdle, 0);
     }
     this.#schedule();
+    this.#stealer.arm();
+    this.#retireIfIdle();
+  }
+
+  /** Replaces `slot` if the oldest task it owes is the stopped job's. */
+  #stopIfRunning(slot: Slot): void {
+    if (slot.runs(this.#stopping.get(slot)!)) {
+      // It holds nothing else: its unstarted tasks were taken back.
+      this.#replace(slot);
+      this.#schedule();
+    } else if (slot.inflight === 0) this.#stopping.delete(slot);
   }
 
   #exited(slot: Slot, code: number): void {
+    if (this.#retiring.has(slot)) return this.#gone(slot);
     if (!this.#workers.includes(slot)) return;
     this.#remove(slot);
-    const error = new WorkerExitError(
-      `Pool worker ${slot.name} (pid ${slot.pid}) exited with code ${code} before the task finished`,
-      code,
-    );
-    for (const [id, task] of this.#inflight) {
-      if (task.worker !== slot) continue;
-      this.#inflight.delete(id);
-      if (!task.job.done) task.job.rejectTask(task.index, error);
-    }
+    this.#stopping.delete(slot);
+    this.#requeue(slot.died(code));
     if (this.#stopped) return;
     this.#spawn();
     this.#schedule();
+    this.#retireIfIdle();
   }
-}
 
-/** Rejects a task that cannot be cloned with a TypeError naming the culprit. */
-function sendable(task: Task): boolean {
-  if (clones(task.payload)) return true;
-  task.job.rejectTask(
-    task.index,
-    new TypeError(
-      `Cannot submit task to the pool: ${
-        culprit(task)
-      } could not be sent to a worker`,
-    ),
-  );
-  return false;
-}
-
-/** Names the first argument of `task` that cannot be cloned. */
-function culprit(task: Task): string {
-  if (task.kind === ITEM) {
-    return `iterable[${task.start}] (${describe(task.payload)})`;
-  }
-  const items = task.payload as unknown[];
-  // An apply task has no position in an iterable (start -1).
-  const at = task.start < 0 ? "args" : `iterable[${task.start}]`;
-  for (let i = 0; i < items.length; i++) {
-    if (task.kind === CALL) {
-      if (!clones(items[i])) return `${at}[${i}] (${describe(items[i])})`;
-    } else if (task.kind === MAP) {
-      if (!clones(items[i])) {
-        return `iterable[${task.start + i}] (${describe(items[i])})`;
-      }
-    } else {
-      const args = items[i] as unknown[];
-      for (let j = 0; j < args.length; j++) {
-        if (!clones(args[j])) {
-          return `iterable[${task.start + i}][${j}] (${describe(args[j])})`;
-        }
-      }
+  /** Once closing and out of work, tells every worker to exit. */
+  #retireIfIdle(): void {
+    if (!this.#closing || this.#stopped) return;
+    if (this.#head < this.#queue.length) return;
+    if (this.#workers.some((slot) => slot.inflight > 0)) return;
+    for (const slot of [...this.#workers]) this.#retire(slot);
+    if (this.#workers.length === 0 && this.#retiring.size === 0) {
+      clearTimeout(this.#idleTimer);
+      this.#stealer.stop();
+      this.#stopped = true;
+      closing.delete(this);
+      this.#markClosed();
     }
   }
-  return "an argument";
 }

@@ -2,6 +2,7 @@
 // bounded number of chunks in flight and of results unconsumed, and hands
 // results out as an async iterator (in input order, or as they arrive).
 import type { Job } from "./_dispatch.ts";
+import type { Keeper } from "./_keepalive.ts";
 
 /** Submits chunk `index` (items starting at input position `start`). */
 export type SubmitChunk = (
@@ -40,7 +41,12 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
   #finished = 0;
   #exhausted = false;
   #pulling = false;
+  /** The input's error, held until the chunks pulled before it finished. */
+  #inputFailure: { index: number; error: unknown } | null = null;
   #waiters: Waiter<R>[] = [];
+  /** Its pool's, held while a `next()` waits. */
+  #keeper: Keeper | undefined;
+  #holding = false;
 
   constructor(
     source: Iterable<unknown> | AsyncIterable<unknown>,
@@ -50,8 +56,11 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
       ordered: boolean;
       limit: number;
       onDone: (job: Job) => void;
+      /** Its pool's (none for a ThreadPool: no workers to keep). */
+      keeper?: Keeper;
     },
   ) {
+    this.#keeper = options.keeper;
     this.#async =
       typeof (source as AsyncIterable<unknown>)[Symbol.asyncIterator] ===
         "function";
@@ -73,11 +82,13 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
   resolveTask(index: number, value: unknown): void {
     this.#finished++;
     this.#arrive(index, value);
+    this.#arriveInputFailure();
   }
 
   rejectTask(index: number, error: unknown): void {
     this.#finished++;
     this.#arrive(index, new Failure(error));
+    this.#arriveInputFailure();
   }
 
   abort(reason: unknown): void {
@@ -95,6 +106,11 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
         : Promise.resolve({ value: item as R, done: false });
     }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
+    // Whoever waits keeps the pool alive.
+    if (!this.#holding && this.#keeper !== undefined) {
+      this.#holding = true;
+      this.#keeper.hold();
+    }
     return new Promise((resolve, reject) =>
       this.#waiters.push({ resolve, reject })
     );
@@ -170,6 +186,10 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
         this.#waiters.shift()!.resolve({ value: undefined, done: true });
       } else return;
     }
+    if (this.#holding) {
+      this.#holding = false;
+      this.#keeper!.release();
+    }
   }
 
   #settleIfComplete(): void {
@@ -206,7 +226,7 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
           chunk.push(step.value);
         }
       } catch (error) {
-        this.#fail(chunk, error);
+        this.#fail(error);
         return;
       }
       this.#send(chunk);
@@ -231,7 +251,7 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
         }
       } catch (error) {
         this.#pulling = false;
-        return this.#fail(chunk, error);
+        return this.#fail(error);
       }
       if (this.done) break;
       this.#send(chunk);
@@ -247,13 +267,22 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
     this.#submit(this, index, index * this.#chunksize, chunk);
   }
 
-  /** The input threw: what was pulled still runs, then the error is next. */
-  #fail(chunk: unknown[], error: unknown): void {
+  /**
+   * The input threw: as in Python, the items of the chunk it was filling are
+   * dropped, the chunks pulled before still run, and the error comes last.
+   */
+  #fail(error: unknown): void {
     if (this.done) return;
-    this.#send(chunk);
     this.#exhausted = true;
-    const index = this.#submitted++;
+    this.#inputFailure = { index: this.#submitted++, error };
+    this.#arriveInputFailure();
+  }
+
+  #arriveInputFailure(): void {
+    const failure = this.#inputFailure;
+    if (failure === null || this.#finished !== this.#submitted - 1) return;
+    this.#inputFailure = null;
     this.#finished++;
-    this.#arrive(index, new Failure(error));
+    this.#arrive(failure.index, new Failure(failure.error));
   }
 }

@@ -5,16 +5,20 @@ import type { Job } from "./_dispatch.ts";
 
 /**
  * An `apply` (one task, `length` -1) or a `map` over `length` items in
- * chunks of `chunksize`, settling one AsyncResult.
+ * chunks of `chunksize`, settling one AsyncResult. As in Python, a failed
+ * map settles with its first error once all its tasks have finished.
  */
 export class ResultJob<R> implements Job {
   done = false;
   readonly result: AsyncResult<R>;
   #values: unknown[] | null;
+  #value: unknown = undefined;
+  #failure: { error: unknown } | null = null;
   #remaining: number;
   #chunksize: number;
   #onDone: (job: Job) => void;
 
+  /** A map of nothing is done at once, without calling `onDone`. */
   constructor(
     result: AsyncResult<R>,
     length: number,
@@ -26,34 +30,42 @@ export class ResultJob<R> implements Job {
     this.#remaining = length < 0 ? 1 : Math.ceil(length / chunksize);
     this.#chunksize = chunksize;
     this.#onDone = onDone;
-    if (this.#remaining === 0) this.#finish(true, this.#values);
+    if (this.#remaining === 0) {
+      this.done = true;
+      settle(this.result, true, this.#values);
+    }
   }
 
   resolveTask(index: number, value: unknown): void {
     const values = this.#values;
-    if (values === null) return this.#finish(true, value);
-    if (this.#chunksize === 1) values[index] = value;
+    if (this.#failure !== null) { /* only the first error counts */ }
+    else if (values === null) this.#value = value;
+    else if (this.#chunksize === 1) values[index] = value;
     else {
       const chunk = value as unknown[];
       const start = index * this.#chunksize;
       for (let i = 0; i < chunk.length; i++) values[start + i] = chunk[i];
     }
-    if (--this.#remaining === 0) this.#finish(true, values);
+    if (--this.#remaining === 0) this.#settle();
   }
 
   rejectTask(_index: number, error: unknown): void {
-    this.#finish(false, error);
+    this.#failure ??= { error };
+    if (--this.#remaining === 0) this.#settle();
   }
 
   abort(reason: unknown): void {
-    this.#finish(false, reason);
+    this.#failure = { error: reason };
+    this.#settle();
   }
 
-  #finish(ok: boolean, value: unknown): void {
+  #settle(): void {
     if (this.done) return;
     this.done = true;
     this.#onDone(this);
-    settle(this.result, ok, value);
+    const failure = this.#failure;
+    if (failure !== null) settle(this.result, false, failure.error);
+    else settle(this.result, true, this.#values ?? this.#value);
   }
 }
 

@@ -1,12 +1,23 @@
 // The worker side of a Pool: runs the tasks of each message in order (one at
 // a time, like a Python pool process) and sends results back in batches: one
-// message per task message, or sooner when tasks take long.
+// message per task message, or sooner when tasks take long, and at once if
+// the worker is about to die. Before it starts a task it claims it in the
+// cells it shares with the parent, which may have taken it back.
 import { runtime } from "../_runtime/mod.ts";
 import { clones, decode, encode, encodeThrown } from "../_core/codec.ts";
 import { adoptIdentity } from "../_core/identity.ts";
 import { type FunctionRef, resolveFunction } from "../_core/function_ref.ts";
-import { CALL, FAILED, ITEM, MAP, OK } from "../_core/protocol.ts";
+import {
+  CALL,
+  CLAIMED,
+  FAILED,
+  FINISHED,
+  ITEM,
+  MAP,
+  OK,
+} from "../_core/protocol.ts";
 import type {
+  PoolExit,
   PoolResults,
   PoolTasks,
   StartPoolWorker,
@@ -22,7 +33,10 @@ const FLUSH_MS = 1;
 
 const port = runtime.parent!;
 const fns: AnyFunction[] = [];
-const inbox: PoolTasks[] = [];
+const inbox: (PoolTasks | PoolExit)[] = [];
+let cells: Int32Array = new Int32Array(2);
+/** How many tasks this worker has been sent before the current one. */
+let received = 0;
 let initialized: Promise<void> | undefined;
 let initFailure: { error: unknown } | null = null;
 let draining = false;
@@ -32,6 +46,9 @@ let since = 0;
 /** Takes on the pool worker's identity and runs the initializer. */
 export function startPoolWorker(message: StartPoolWorker): void {
   adoptIdentity(message.identity);
+  cells = message.cells;
+  // Results already computed reach the parent even if a task ends the worker.
+  port.onExit(flush);
   initialized = initialize(message.initializer, message.initargs);
 }
 
@@ -50,8 +67,11 @@ async function initialize(
   }
 }
 
-/** Queues a message of tasks; they run after those already received. */
-export function receiveTasks(message: PoolTasks): void {
+/**
+ * Queues a message of tasks, or the order to exit; either waits for the
+ * messages received before it.
+ */
+export function receiveTasks(message: PoolTasks | PoolExit): void {
   inbox.push(message);
   if (!draining) void drain();
 }
@@ -61,9 +81,10 @@ async function drain(): Promise<void> {
   await initialized;
   since = performance.now();
   while (inbox.length > 0) {
-    const { fns: defined, tasks } = inbox.shift()!;
-    if (defined !== null) await define(defined);
-    await runTasks(tasks);
+    const message = inbox.shift()!;
+    if (message.type === "pool-exit") return port.exit(0);
+    if (message.fns !== null) await define(message.fns);
+    await runTasks(message.tasks);
     flush();
   }
   draining = false;
@@ -84,6 +105,9 @@ async function define(defined: readonly (number | FunctionRef)[]) {
 
 async function runTasks(tasks: readonly unknown[]): Promise<void> {
   for (let i = 0; i < tasks.length; i += 4) {
+    const seq = received++;
+    // The parent took this task back to run it elsewhere.
+    if (Atomics.compareExchange(cells, CLAIMED, seq, seq + 1) !== seq) continue;
     const id = tasks[i];
     try {
       if (initFailure !== null) throw initFailure.error;
@@ -97,6 +121,7 @@ async function runTasks(tasks: readonly unknown[]): Promise<void> {
     } catch (error) {
       out.push(id, FAILED, encodeThrown(error));
     }
+    Atomics.store(cells, FINISHED, seq + 1);
     if (performance.now() - since >= FLUSH_MS) flush();
   }
 }

@@ -6,6 +6,7 @@
  */
 import { ProcessError, TimeoutError } from "../errors.ts";
 import { checkTimeout, settlesWithin } from "../_core/timeout.ts";
+import { type Keeper, keeperOf } from "./_keepalive.ts";
 
 /** Callbacks of {@linkcode AsyncResult}, as the `*Async` pool methods take them. */
 export interface AsyncResultCallbacks<R> {
@@ -51,6 +52,8 @@ export class AsyncResult<R> implements PromiseLike<R> {
   #resolve: ((value: R) => void) | null = null;
   #reject: ((error: unknown) => void) | null = null;
   #callbacks: AsyncResultCallbacks<R>;
+  /** Its pool's, while somebody waits on this result (see `_keepalive.ts`). */
+  #held: Keeper | undefined;
 
   static {
     settle = (result, ok, value) => result.#settle(ok, value);
@@ -63,6 +66,11 @@ export class AsyncResult<R> implements PromiseLike<R> {
    */
   constructor(callbacks: AsyncResultCallbacks<R> = {}) {
     this.#callbacks = callbacks;
+    if (
+      callbacks.callback !== undefined || callbacks.errorCallback !== undefined
+    ) {
+      this.#hold();
+    }
   }
 
   /**
@@ -143,13 +151,22 @@ export class AsyncResult<R> implements PromiseLike<R> {
           this.#resolve = resolve;
           this.#reject = reject;
         });
+        this.#hold();
       }
     }
     return this.#promise;
   }
 
+  #hold(): void {
+    if (this.#held !== undefined) return;
+    this.#held = keeperOf(this.#callbacks);
+    this.#held?.hold();
+  }
+
   #settle(ok: boolean, value: unknown): void {
     if (this.#state !== PENDING) return;
+    this.#held?.release();
+    this.#held = undefined;
     this.#state = ok ? FULFILLED : REJECTED;
     this.#value = value;
     const callback = ok

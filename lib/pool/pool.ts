@@ -23,52 +23,31 @@ import {
 import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
 import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
 import { AsyncResult, type AsyncResultCallbacks } from "./async_result.ts";
+import {
+  type DropState,
+  KEEPER,
+  Keeper,
+  unwatchDrop,
+  watchDrop,
+} from "./_keepalive.ts";
+import type {
+  ApplyAsyncOptions,
+  ImapOptions,
+  MapAsyncOptions,
+  MapOptions,
+  PoolOptions,
+  SubmitOptions,
+} from "./options.ts";
 import { ProcessError } from "../errors.ts";
 
-/** Options of {@linkcode Pool}. */
-export interface PoolOptions {
-  /** How many workers. @default cpuCount() */
-  processes?: number;
-  /** Runs once in each worker before its first task. @default undefined */
-  initializer?: (...args: never[]) => unknown;
-  /** Arguments for `initializer`; shareable objects arrive live. @default [] */
-  initargs?: unknown[];
-  /** Tasks (chunks) a worker runs before it is replaced; `null` for never. @default null */
-  maxtasksperchild?: number | null;
-  /**
-   * Modules whose exports go by reference: the worker imports them and calls
-   * the export, so task functions may use the module's imports. Pass
-   * `import.meta.url` to list the calling module.
-   * @default []
-   */
-  module?: string | URL | readonly (string | URL)[];
-}
-
-/** Options of every submitting call. */
-export interface SubmitOptions {
-  /** Aborting drops queued work, stops running work (its worker is replaced) and rejects with the signal's reason. @default undefined */
-  signal?: AbortSignal;
-}
-
-/** Options of {@linkcode Pool.map} and {@linkcode Pool.starmap}. */
-export interface MapOptions extends SubmitOptions {
-  /** Items per task. @default ceil(length / (4 × processes)) */
-  chunksize?: number;
-}
-
-/** Options of {@linkcode Pool.mapAsync} and {@linkcode Pool.starmapAsync}. */
-export interface MapAsyncOptions<R>
-  extends MapOptions, AsyncResultCallbacks<R> {}
-
-/** Options of {@linkcode Pool.imap} and {@linkcode Pool.imapUnordered}. */
-export interface ImapOptions extends SubmitOptions {
-  /** Items per task. @default 1 */
-  chunksize?: number;
-}
-
-/** Options of {@linkcode Pool.applyAsync}. */
-export interface ApplyAsyncOptions<R>
-  extends SubmitOptions, AsyncResultCallbacks<R> {}
+export type {
+  ApplyAsyncOptions,
+  ImapOptions,
+  MapAsyncOptions,
+  MapOptions,
+  PoolOptions,
+  SubmitOptions,
+};
 
 /** imap keeps at most this many chunks per worker in flight or unread. */
 const IMAP_CHUNKS_PER_WORKER = 16;
@@ -80,6 +59,9 @@ const TERMINATE = 2;
 /**
  * A pool of worker threads, like Python's `multiprocessing.Pool`. A script
  * that never closes its pool still exits: idle workers do not keep it alive.
+ * A pool dropped while running (it and every result it owes unreachable) is
+ * garbage-collected and its workers terminated, with a warning: call
+ * `close()` and `join()` when done, or use `await using`.
  *
  * @example Usage
  * ```ts
@@ -99,8 +81,11 @@ export class Pool {
   #dispatcher: Dispatcher;
   #state = RUN;
   #fnIds = new WeakMap<object, number>();
-  #jobs = new JobSet((job) => this.#dispatcher.stop(job));
+  #jobs: JobSet;
+  #drop: DropState;
+  #keeper = new Keeper(this);
   #terminated: Promise<void> | null = null;
+  #closed: Promise<void> | null = null;
 
   /**
    * Starts the workers.
@@ -130,7 +115,10 @@ export class Pool {
     const parsed = parsePoolOptions(first, second);
     this.#processes = parsed.processes;
     this.#modules = parsed.modules;
-    this.#dispatcher = new Dispatcher(parsed);
+    const dispatcher = new Dispatcher(parsed);
+    this.#dispatcher = dispatcher;
+    this.#jobs = new JobSet((job) => dispatcher.stop(job));
+    this.#drop = watchDrop(this, dispatcher.handles, this.#processes);
   }
 
   /**
@@ -294,11 +282,16 @@ export class Pool {
 
   /** Accepts no more work; the workers exit once what was submitted is done. */
   close(): void {
-    if (this.#state === RUN) this.#state = CLOSE;
+    if (this.#state !== RUN) return;
+    this.#state = CLOSE;
+    this.#drop.closed = true;
+    this.#closed = this.#jobs.drained().then(() => this.#dispatcher.close());
   }
 
   /**
-   * Waits until all submitted work is done and every worker is gone.
+   * Waits until every task submitted has finished (a running `initializer`
+   * included) and every worker has exited. Like Python's, it never stops
+   * work: only {@linkcode Pool.terminate} does.
    *
    * @throws {ProcessError} If the pool is still running (call `close()` or
    * `terminate()` first).
@@ -309,15 +302,15 @@ export class Pool {
         "Cannot join pool: it is still running, call close() or terminate() first",
       );
     }
-    await this.#jobs.drained();
-    await this.terminate();
+    await (this.#terminated ?? this.#closed);
   }
 
   /**
-   * Stops every worker at once; pending work rejects with a `ProcessError`.
-   * Resolves once every worker is gone.
+   * Stops every worker at once, running tasks included; pending work rejects
+   * with a `ProcessError`. Resolves once every worker is gone.
    */
   terminate(): Promise<void> {
+    unwatchDrop(this);
     this.#state = TERMINATE;
     this.#jobs.abortAll(
       new ProcessError("Cannot finish task: the pool was terminated"),
@@ -329,6 +322,19 @@ export class Pool {
   /** Terminates the pool, like leaving Python's `with Pool() as pool:`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.terminate();
+  }
+
+  /** A result that keeps this pool alive (see `_keepalive.ts`). */
+  #result<R>(
+    what: string,
+    options: AsyncResultCallbacks<R>,
+  ): AsyncResult<R> {
+    const { callback, errorCallback } = callbacks(what, options);
+    return new AsyncResult({
+      callback,
+      errorCallback,
+      [KEEPER]: this.#keeper,
+    } as AsyncResultCallbacks<R>);
   }
 
   #running(): void {
@@ -360,7 +366,7 @@ export class Pool {
     const chunksize = opts.chunksize === undefined
       ? Math.max(1, Math.ceil(items.length / (4 * this.#processes)))
       : positiveInteger(what, "chunksize", opts.chunksize);
-    const result = new AsyncResult(callbacks(what, opts));
+    const result = this.#result(what, opts);
     const job = new ResultJob(
       result,
       items.length,
@@ -402,7 +408,7 @@ export class Pool {
         `Cannot ${what}: "args" must be an array, received ${describe(args)}`,
       );
     }
-    const result = new AsyncResult(callbacks(what, opts));
+    const result = this.#result(what, opts);
     const job = new ResultJob(result, -1, 1, this.#jobs.onDone);
     if (this.#jobs.track(job, checkSignal(what, opts))) {
       this.#dispatcher.submit(job, 0, -1, fnId, CALL, encode(args));
@@ -433,7 +439,7 @@ export class Pool {
     const chunksize = opts.chunksize === undefined
       ? 1
       : positiveInteger(what, "chunksize", opts.chunksize);
-    const job = new ImapJob<Awaited<R>>(
+    const job: ImapJob<Awaited<R>> = new ImapJob<Awaited<R>>(
       iterable,
       (job, index, start, items) =>
         this.#dispatcher.submit(
@@ -449,6 +455,7 @@ export class Pool {
         ordered,
         limit: IMAP_CHUNKS_PER_WORKER * this.#processes,
         onDone: this.#jobs.onDone,
+        keeper: this.#keeper,
       },
     );
     if (this.#jobs.track(job, checkSignal(what, opts), true)) job.start();

@@ -381,7 +381,7 @@ describe("Pool errors", () => {
     assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
   });
 
-  test("a crash in the middle of 10,000 tasks rejects exactly the dead worker's tasks", async () => {
+  test("a crash in the middle of 10,000 tasks rejects exactly the task that crashed", async () => {
     await using pool = new Pool(2, { module });
     const results = range(10_000).map((x) =>
       pool.applyAsync(tasks.exitAt, [x, 5000])
@@ -390,8 +390,7 @@ describe("Pool errors", () => {
     const rejected = settled.flatMap((s, i) =>
       s.status === "rejected" ? [i] : []
     );
-    assert.ok(rejected.includes(5000));
-    assert.ok(rejected.length < 10_000);
+    assert.deepEqual(rejected, [5000]);
     for (const i of rejected) {
       assert.ok(
         (settled[i] as PromiseRejectedResult).reason instanceof WorkerExitError,
@@ -408,31 +407,6 @@ describe("Pool errors", () => {
       await pool.map(square, range(10_000)),
       range(10_000).map(square),
     );
-  });
-});
-
-describe("Pool crash in a long imapUnordered", () => {
-  test("Pool.imapUnordered() delivers every other result around a dead worker's tasks", async () => {
-    await using pool = new Pool(2, { module });
-    const iterator = pool.imapUnordered(tasks.doubleOrExit, range(10_000));
-    const values: number[] = [];
-    const errors: unknown[] = [];
-    while (true) {
-      try {
-        const step = await iterator.next();
-        if (step.done) break;
-        values.push(step.value);
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    assert.equal(values.length + errors.length, 10_000);
-    assert.ok(errors.length >= 1);
-    assert.ok(errors.every((e) => e instanceof WorkerExitError));
-    assert.ok(!values.includes(10_000));
-    assert.equal(new Set(values).size, values.length);
-    assert.ok(values.every((v) => v % 2 === 0 && v < 20_000));
-    assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
   });
 });
 
