@@ -68,8 +68,14 @@ export interface RunManager {
   readonly authkey: Uint8Array;
   /** Serve the SyncManager types (list, dict, Lock, ...). */
   readonly sync: boolean;
-  /** User types: `register(typeid, factory)`. */
-  readonly factories: readonly { typeid: string; factory: FunctionRef }[];
+  /** User types: `register(typeid, factory, { exposed })`. */
+  readonly factories: readonly {
+    typeid: string;
+    factory: FunctionRef;
+    exposed: readonly string[] | null;
+  }[];
+  /** Server options (`debug`, `maxConnections`). */
+  readonly server: { readonly debug: boolean; readonly maxConnections: number };
 }
 
 /**
