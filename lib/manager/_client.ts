@@ -128,7 +128,6 @@ export class ManagerClient implements TokenHandler {
   #error: Error | null = null;
   #greetings: unknown[][] = [];
   #greeted: (() => void) | null = null;
-  #adopting = false;
 
   constructor(
     address: SocketAddress,
@@ -180,18 +179,9 @@ export class ManagerClient implements TokenHandler {
     this.notify(UNLEND, key);
   }
 
-  /**
-   * Called by each new proxy: it holds one reference, either the one a
-   * reply just transferred to this client or one asked for now.
-   */
-  attach(id: number): void {
-    if (this.#adopting) this.#adopting = false;
-    else this.notify(INCREF, id);
-  }
-
   /** The proxy of object `id`, adopting the reference the server gave us. */
   adopt(typeid: string, id: number): unknown {
-    this.#adopting = true;
+    adopter = this;
     try {
       return makeProxy({
         typeid,
@@ -200,7 +190,7 @@ export class ManagerClient implements TokenHandler {
         authkey: this.authkey,
       });
     } finally {
-      this.#adopting = false;
+      adopter = null;
     }
   }
 
@@ -350,7 +340,8 @@ export class ManagerClient implements TokenHandler {
   #fail(error: Error): void {
     if (this.#error !== null) return;
     this.#error = error;
-    clients.delete(keyOf(this.address, this.authkey));
+    const key = keyOf(this.address, this.authkey);
+    if (clients.get(key) === this) clients.delete(key);
     this.#stream.close();
     this.#socket?.close();
     this.#greeted?.();
@@ -360,6 +351,19 @@ export class ManagerClient implements TokenHandler {
 }
 
 const clients = new Map<string, ManagerClient>();
+/** The client adopting a reference for the proxy being built, if any. */
+let adopter: ManagerClient | null = null;
+
+/**
+ * The client a new proxy of `token` uses; the proxy holds one reference:
+ * the one a reply just gave its client, or one asked for now.
+ */
+export function attachProxy(token: ProxyToken): ManagerClient {
+  const client = adopter ?? clientOf(token.address, token.authkey);
+  if (adopter !== null) adopter = null;
+  else client.notify(INCREF, token.id);
+  return client;
+}
 
 function keyOf(address: SocketAddress, authkey: Uint8Array): string {
   return `${address.hostname}:${address.port}:${authkey.join(",")}`;

@@ -13,6 +13,7 @@ import {
   registerShareable,
 } from "../_core/codec.ts";
 import {
+  attachProxy,
   clientOf,
   IDENTITY,
   makeProxy,
@@ -67,8 +68,7 @@ export class BaseProxy {
   /** Attaches to the served object `token` describes (one more reference). */
   constructor(token: ProxyToken) {
     this.#token = token;
-    this.#client = clientOf(token.address, token.authkey);
-    this.#client.attach(token.id);
+    this.#client = attachProxy(token);
     finalizer.register(this, { client: this.#client, id: token.id }, this);
   }
 
