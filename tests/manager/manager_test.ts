@@ -203,12 +203,12 @@ describe("Manager", () => {
     await rejectsAs(
       array.set(0, "x" as unknown as number),
       TypeError,
-      'Cannot set Array item: typecode "i" holds numbers, received "x"',
+      'Cannot set item of Array: typecode "i" holds numbers, received "x"',
     );
     await rejectsAs(
       array.set(0, 1.5),
       RangeError,
-      'Cannot set Array item: typecode "i" holds integers from -2147483648 to 2147483647, received 1.5',
+      'Cannot set item of Array: typecode "i" holds integers from -2147483648 to 2147483647, received 1.5',
     );
     await rejectsAs(
       manager.Array("z", 1),

@@ -107,7 +107,7 @@ export class ServedValue {
     return fromStored(this.#info, this.#cell[0]);
   }
   set(value: unknown): void {
-    this.#store("set Value", value);
+    this.#store("set value", value);
   }
   typecode(): string {
     return this.#info.code;
@@ -159,15 +159,12 @@ export class ServedArray {
   }
 
   get(index: number): unknown {
-    const i = at("get Array item", this.#items.length, index);
+    const i = at("get item of Array", this.#items.length, index);
     return fromStored(this.#info, this.#items[i]);
   }
   set(index: number, value: unknown): void {
-    this.#store(
-      "set Array item",
-      at("set Array item", this.#items.length, index),
-      value,
-    );
+    const what = "set item of Array";
+    this.#store(what, at(what, this.#items.length, index), value);
   }
   length(): number {
     return this.#items.length;
