@@ -160,10 +160,12 @@ export class ManagerServer implements SessionHost {
   #accept(socket: Socket): SocketEvents {
     const maxConnections = this.#config.maxConnections ?? 512;
     const maxHandshakes = this.#config.maxHandshakes ?? 64;
-    if (
-      this.#stopped || this.#sessions.size >= maxConnections ||
-      this.#handshaking.size >= maxHandshakes
-    ) {
+    if (this.#handshaking.size >= maxHandshakes) {
+      // The oldest unproven connection makes room: a flood of idle sockets
+      // cannot lock real clients out for longer than their handshake.
+      this.#handshaking.values().next().value!.kill();
+    }
+    if (this.#stopped || this.#sessions.size >= maxConnections) {
       socket.close();
       return { data() {}, close() {} };
     }

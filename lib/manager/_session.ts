@@ -77,6 +77,8 @@ export class Session implements TokenHandler {
   #sent: number[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #paused = false;
+  /** Requests read while paused, handled on resume. */
+  #backlog: unknown[][] = [];
 
   /** `local`: the client is in this OS process (the worker channel). */
   constructor(host: SessionHost, socket: Socket, local = false) {
@@ -133,7 +135,10 @@ export class Session implements TokenHandler {
   }
 
   #receive(message: unknown[]): void {
-    if (this.#state === "ready") return this.#request(message);
+    if (this.#state === "ready") {
+      if (this.#paused) return void this.#backlog.push(message);
+      return this.#request(message);
+    }
     if (this.#state === "challenged" && message[0] === ANSWER) {
       this.#state = "verifying";
       return void this.#handshake(message);
@@ -238,6 +243,15 @@ export class Session implements TokenHandler {
         clearInterval(poll);
         this.#paused = false;
         this.#socket.resume();
+        const backlog = this.#backlog;
+        this.#backlog = [];
+        for (const [i, message] of backlog.entries()) {
+          if (this.#paused) {
+            this.#backlog.push(...backlog.slice(i));
+            break;
+          }
+          this.#request(message);
+        }
       } else if (performance.now() - since > stallTimeout) {
         clearInterval(poll);
         this.kill();
