@@ -9,7 +9,8 @@
 // README).
 import { type Caller, currentCaller } from "./caller.ts";
 import { Waiters, type WaitOptions } from "./waiters.ts";
-import { checkTimeout, describe } from "../../_core/validate.ts";
+import { checkTimeout } from "../../_core/timeout.ts";
+import { describe } from "../../_core/validate.ts";
 import { BrokenBarrierError } from "../../errors.ts";
 
 export type { WaitOptions } from "./waiters.ts";

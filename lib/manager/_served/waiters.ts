@@ -2,6 +2,9 @@
 // with `true`, or resolves `false` on timeout or when its client leaves (it
 // is then out of the queue, so no item or unit is ever handed to it).
 import type { Caller } from "./caller.ts";
+import { startTimer, type Timer } from "../../_core/timeout.ts";
+
+export { deadlineOf } from "../../_core/timeout.ts";
 
 let waiting = 0;
 
@@ -15,11 +18,6 @@ export interface WaitOptions {
   blocking?: boolean;
   block?: boolean;
   timeout?: number | null;
-}
-
-/** A point in time to wait until: `Infinity` waits forever. */
-export function deadlineOf(timeout: number | undefined): number {
-  return timeout === undefined ? Infinity : performance.now() + timeout;
 }
 
 /** What is left until `deadline`: `undefined` is forever. */
@@ -40,11 +38,11 @@ export class Waiters {
   /** Waits for `wake`; `false` after `timeout` ms or if `caller` leaves. */
   wait(caller: Caller, timeout: number | undefined): Promise<boolean> {
     return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: Timer | undefined;
       const settle = (woken: boolean) => {
         if (!this.#queue.delete(settle) && !woken) return;
         waiting--;
-        clearTimeout(timer);
+        timer?.clear();
         unwatch();
         resolve(woken);
       };
@@ -52,7 +50,7 @@ export class Waiters {
       this.#queue.add(settle);
       const unwatch = caller.watch(() => settle(false));
       if (timeout !== undefined) {
-        timer = setTimeout(() => settle(false), timeout);
+        timer = startTimer(timeout, () => settle(false));
       }
     });
   }
