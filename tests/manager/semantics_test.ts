@@ -299,4 +299,42 @@ describe("Manager: Python's semantics", () => {
       });
     }
   });
+
+  test("Infinity and timeouts of 2^31 ms or more wait; negative ones do not", async () => {
+    await using manager = await Manager();
+    /** Resolves whether `promise` is still pending after `ms`. */
+    const pending = (promise: Promise<unknown>, ms = 100) =>
+      Promise.race([
+        promise.then(() => false, () => false),
+        new Promise((resolve) => setTimeout(() => resolve(true), ms)),
+      ]);
+    const lock = await manager.Lock();
+    await lock.acquire();
+    const acquiring = lock.acquire({ timeout: Infinity });
+    const acquiringLong = lock.acquire({ timeout: 2 ** 31 });
+    assert.equal(await pending(acquiring), true);
+    assert.equal(await lock.acquire({ timeout: -1 }), false);
+    await lock.release();
+    assert.equal(await acquiring, true);
+    await lock.release();
+    assert.equal(await acquiringLong, true);
+    const event = await manager.Event();
+    const waiting = event.wait(Infinity);
+    assert.equal(await pending(waiting), true);
+    assert.equal(await event.wait(-1), false);
+    await event.set();
+    assert.equal(await waiting, true);
+    const queue = await manager.Queue<string>();
+    const getting = queue.get({ timeout: 2 ** 40 });
+    assert.equal(await pending(getting), true);
+    await assert.rejects(queue.get({ timeout: -5 }), Empty);
+    await queue.put("late");
+    assert.equal(await getting, "late");
+    const barrier = await manager.Barrier(2);
+    const first = barrier.wait(Infinity);
+    assert.equal(await pending(first), true);
+    assert.equal(await barrier.broken(), false);
+    const indexes = await Promise.all([first, barrier.wait(2 ** 31)]);
+    assert.deepEqual(indexes.sort(), [0, 1]);
+  });
 });
