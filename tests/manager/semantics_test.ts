@@ -14,7 +14,7 @@ import {
   SyncManager,
   Value as LocalValue,
 } from "../../mod.ts";
-import { TYPECODE_LIST } from "../../lib/sharedctypes/typecodes.ts";
+import { TYPECODE_LIST } from "../../lib/sharedctypes/_typecodes.ts";
 import { ManagerClient } from "../../lib/manager/_client.ts";
 import { CALL, CREATE } from "../../lib/manager/_protocol.ts";
 import { fixture } from "../_helpers.ts";

@@ -1,13 +1,13 @@
 // The value types a SyncManager serves (Namespace, Value, Array), and the
 // index and iterable checks its sequences share.
 import { describe } from "../../_core/validate.ts";
+import type { AnyTypedArray } from "../../sharedctypes/typecodes.ts";
 import {
-  type AnyTypedArray,
   checkItem,
   fromStored,
   type TypecodeInfo,
   typecodeInfo,
-} from "../../sharedctypes/typecodes.ts";
+} from "../../sharedctypes/_typecodes.ts";
 
 /** The most items a served Array may hold (2^27: 1 GiB of doubles). */
 const MAX_ITEMS = 2 ** 27;
