@@ -111,7 +111,7 @@ function walk(bytes: Uint8Array, depth: number, counts: Counts): void {
       if (++counts.containers > MAX_CONTAINERS) {
         throw over("arrays and maps", MAX_CONTAINERS);
       }
-      if (depth + open.length > MAX_DEPTH) {
+      if (depth + open.length >= MAX_DEPTH) {
         throw new RangeError(`the frame nests deeper than ${MAX_DEPTH}`);
       }
     }
