@@ -205,4 +205,20 @@ describe("Manager: hardened like a network service", () => {
       await raw.closed;
     }
   });
+
+  test("BaseManager({ maxConnections }) caps connections overall; a client over the cap is refused, the others go on", async () => {
+    const manager = new SyncManager({ authkey: "k", maxConnections: 2 });
+    await manager.start();
+    try {
+      const list = await manager.list([1]);
+      const first = await RawClient.open(manager.address);
+      assert.equal((await first.handshake("k"))[0], WELCOME);
+      const second = await RawClient.open(manager.address);
+      await within(second.closed, 5_000, "the connection over the cap closed");
+      assert.equal(await list.length(), 1);
+      first.destroy();
+    } finally {
+      await manager.shutdown();
+    }
+  });
 });
