@@ -84,7 +84,8 @@ export interface RunManager {
  */
 export interface ManagerData {
   readonly type: "manager-data";
-  readonly bytes: Uint8Array;
+  /** An `ArrayBuffer`: Deno clones one 100× faster than a `Uint8Array`. */
+  readonly bytes: ArrayBuffer | Uint8Array;
 }
 
 /** Manager worker → parent: it listens at `address`, or could not start. */

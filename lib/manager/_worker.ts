@@ -38,7 +38,7 @@ export function factoryOf(
 let parentChannel: ChannelEnd | null = null;
 
 /** Bytes the parent sent on its own connection. */
-export function fromParent(bytes: Uint8Array): void {
+export function fromParent(bytes: ArrayBuffer | Uint8Array): void {
   parentChannel?.receive(bytes);
 }
 
@@ -69,7 +69,7 @@ export async function serveManager(
       ...message.server,
     });
     const address = await server.listen();
-    const post = (bytes: Uint8Array) =>
+    const post = (bytes: ArrayBuffer) =>
       parent.postMessage({ type: "manager-data", bytes } as FromManager);
     let events = { data(_: Uint8Array) {}, close() {} };
     parentChannel = channelEnd({ post }, {
