@@ -111,15 +111,16 @@ describe("manager wire format", () => {
 
   test("channelEnd() passes bytes both ways; an empty chunk is the end of the stream", () => {
     const log: string[] = [];
-    let other!: ReturnType<typeof channelEnd>;
-    const end = channelEnd({ post: (bytes) => other.receive(bytes) }, {
+    const ends: ReturnType<typeof channelEnd>[] = [];
+    const end = channelEnd({ post: (bytes) => ends[0].receive(bytes) }, {
       data: (bytes) => log.push(`a got ${bytes.length}`),
       close: () => log.push("a closed"),
     });
-    other = channelEnd({ post: (bytes) => end.receive(bytes) }, {
+    const other = channelEnd({ post: (bytes) => end.receive(bytes) }, {
       data: (bytes) => log.push(`b got ${bytes.length}`),
       close: () => log.push("b closed"),
     });
+    ends.push(other);
     end.socket.write(new Uint8Array(3));
     other.socket.write(new Uint8Array(2));
     end.socket.close();
