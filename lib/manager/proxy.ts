@@ -244,11 +244,11 @@ export class ListProxy<T = unknown> extends BaseProxy {
   async extend(items: Iterable<T>): Promise<void> {
     await this.callMethod("extend", [[...items]]);
   }
-  /** The item at `index` (negative counts from the end). @throws {RemoteError} If out of range. */
+  /** The item at `index` (negative counts from the end). @throws {RangeError} If out of range. */
   get(index: number): Promise<T> {
     return this.callMethod("get", [index]) as Promise<T>;
   }
-  /** Replaces the item at `index`. @throws {RemoteError} If out of range. */
+  /** Replaces the item at `index`. @throws {RangeError} If out of range. */
   async set(index: number, item: T): Promise<void> {
     await this.callMethod("set", [index, item]);
   }
@@ -264,11 +264,11 @@ export class ListProxy<T = unknown> extends BaseProxy {
   async insert(index: number, item: T): Promise<void> {
     await this.callMethod("insert", [index, item]);
   }
-  /** Removes the first item equal to `item`. @throws {RemoteError} If none is. */
+  /** Removes the first item equal to `item`. @throws {RangeError} If none is. */
   async remove(item: T): Promise<void> {
     await this.callMethod("remove", [item]);
   }
-  /** The index of the first item equal to `item`. @throws {RemoteError} If none is. */
+  /** The index of the first item equal to `item`. @throws {RangeError} If none is. */
   index(item: T, start?: number, end?: number): Promise<number> {
     return this.callMethod("index", withDefaults(item, start, end)) as Promise<
       number
@@ -375,7 +375,7 @@ export class DictProxy<K extends string | number = string, V = unknown>
   /**
    * Removes `key` and returns its value, or `fallback` when missing.
    *
-   * @throws {RemoteError} If `key` is missing and no fallback is given.
+   * @throws {RangeError} If `key` is missing and no fallback is given.
    */
   pop(key: K, ...fallback: [V?]): Promise<V> {
     return this.callMethod("pop", [key, ...fallback]) as Promise<V>;
