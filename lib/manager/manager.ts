@@ -6,13 +6,13 @@
  * @module
  */
 import type { SocketAddress, WorkerHandle } from "../_runtime/mod.ts";
-import { authkeyBytes } from "./_auth.ts";
 import { identity, nextPid } from "../_core/identity.ts";
-import { functionRef, moduleUrls } from "../_core/function_ref.ts";
+import { functionRef } from "../_core/function_ref.ts";
 import type { RunManager } from "../_core/protocol.ts";
 import { describe, optionsObject } from "../_core/validate.ts";
 import { clientOf, type ManagerClient } from "./_client.ts";
 import { checkExposed } from "./_exposed.ts";
+import { managerSettings } from "./_options.ts";
 import { CREATE, SHUTDOWN } from "./_protocol.ts";
 import { SYNC_TYPES, syncFactories } from "./_served/objects.ts";
 import { ManagerServer } from "./_server.ts";
@@ -71,13 +71,6 @@ export type Registered<K extends string, A extends unknown[], T> = {
   readonly [P in K]: (...args: A) => Promise<AutoProxy<T>>;
 };
 
-const KNOWN_OPTIONS = [
-  "address",
-  "authkey",
-  "module",
-  "debug",
-  "maxConnections",
-] as const;
 const TYPEID = /^[A-Za-z$][\w$]*$/;
 let created = 0;
 
@@ -127,71 +120,12 @@ export class BaseManager {
    * @throws {RangeError} If `authkey` is empty or `maxConnections` < 1.
    */
   constructor(options?: BaseManagerOptions) {
-    const what = "create manager";
-    const {
-      address = {},
-      authkey,
-      module,
-      debug = false,
-      maxConnections = 512,
-    } = optionsObject(
-      what,
-      options,
-      KNOWN_OPTIONS,
-    );
-    const { hostname = "127.0.0.1", port = 0 } = address;
-    if (typeof hostname !== "string") {
-      throw new TypeError(
-        `Cannot ${what}: "address.hostname" must be a string, received ${
-          describe(hostname)
-        }`,
-      );
-    }
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new RangeError(
-        `Cannot ${what}: "address.port" must be an integer from 0 to 65535, received ${
-          describe(port)
-        }`,
-      );
-    }
-    if (
-      authkey !== undefined && typeof authkey !== "string" &&
-      !(authkey instanceof Uint8Array)
-    ) {
-      throw new TypeError(
-        `Cannot ${what}: "authkey" must be a string or a Uint8Array, received ${
-          describe(authkey)
-        }`,
-      );
-    }
-    if (authkey !== undefined && authkey.length === 0) {
-      throw new RangeError(
-        `Cannot ${what}: "authkey" must not be empty, received ${
-          describe(authkey)
-        }`,
-      );
-    }
-    if (typeof debug !== "boolean") {
-      throw new TypeError(
-        `Cannot ${what}: "debug" must be a boolean, received ${
-          describe(debug)
-        }`,
-      );
-    }
-    if (!Number.isInteger(maxConnections) || maxConnections < 1) {
-      throw new RangeError(
-        `Cannot ${what}: "maxConnections" must be an integer of at least 1, received ${
-          describe(maxConnections)
-        }`,
-      );
-    }
-    this.#address = { hostname, port };
-    this.#authkey = authkey === undefined
-      ? crypto.getRandomValues(new Uint8Array(32))
-      : authkeyBytes(authkey);
-    this.#modules = moduleUrls(what, module);
-    this.#debug = debug;
-    this.#maxConnections = maxConnections;
+    const settings = managerSettings(options);
+    this.#address = settings.address;
+    this.#authkey = settings.authkey;
+    this.#modules = settings.modules;
+    this.#debug = settings.debug;
+    this.#maxConnections = settings.maxConnections;
   }
 
   /** Where the server listens: as given, then the bound address once started. */
