@@ -52,6 +52,8 @@ describe("Manager: a client that leaves", () => {
     await using manager = await Manager();
     const queue = await manager.Queue<string>();
     await killWhileBlocked(manager, targets.blockInGet, [queue, 1_000]);
+    // Its 1,000 waits are gone from the server, not just skipped later.
+    assert.equal((await stats(manager)).waiting, 0);
     await queue.put("precious");
     await queue.put("second");
     assert.equal(await queue.get({ timeout: 1_000 }), "precious");
