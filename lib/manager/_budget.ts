@@ -25,23 +25,6 @@ interface Counts {
   digits: number;
 }
 
-/** Fixed-size payloads by head byte (numbers, nil, booleans). */
-const FIXED: Record<number, number> = {
-  0xc0: 0,
-  0xc2: 0,
-  0xc3: 0,
-  0xca: 4,
-  0xcb: 8,
-  0xcc: 1,
-  0xcd: 2,
-  0xce: 4,
-  0xcf: 8,
-  0xd0: 1,
-  0xd1: 2,
-  0xd2: 4,
-  0xd3: 8,
-};
-
 function over(what: string, limit: number): RangeError {
   return new RangeError(`the frame has more than ${limit} ${what}`);
 }
@@ -51,86 +34,140 @@ function over(what: string, limit: number): RangeError {
  * `SyntaxError` if they are cut short.
  */
 export function checkBudget(bytes: Uint8Array): void {
+  // Each value takes a byte at least: a short frame is within every limit.
+  if (bytes.length <= MAX_DEPTH) return;
   walk(bytes, 0, { values: 0, containers: 0, digits: 0 });
 }
 
+function u16(bytes: Uint8Array, at: number): number {
+  return (bytes[at] << 8) | bytes[at + 1];
+}
+
+function u32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) |
+    bytes[at + 3]) >>> 0;
+}
+
+function cutShort(): SyntaxError {
+  return new SyntaxError("the frame is cut short");
+}
+
+// What follows each head byte: KIND says how to read it, ARG how long.
+const SCALAR = 0; // ARG payload bytes follow
+const FIXARRAY = 1;
+const FIXMAP = 2;
+const RAW = 3; // ARG length bytes, then that many payload bytes
+const ARRAY = 4; // ARG length bytes, then that many items
+const MAP = 5; // ARG length bytes, then twice that many items
+const EXT = 6; // ARG length bytes, a type byte, then the payload
+const FIXEXT = 7; // a type byte, then ARG payload bytes
+const INVALID = 8;
+const KIND = new Uint8Array(256);
+const ARG = new Uint8Array(256);
+
+function define(heads: number[], kind: number, arg: number): void {
+  for (const head of heads) (KIND[head] = kind, ARG[head] = arg);
+}
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+define(range(0x80, 0x8f), FIXMAP, 0);
+define(range(0x90, 0x9f), FIXARRAY, 0);
+for (const head of range(0xa0, 0xbf)) define([head], SCALAR, head & 0x1f);
+define([0xc1], INVALID, 0);
+define([0xc4, 0xd9], RAW, 1);
+define([0xc5, 0xda], RAW, 2);
+define([0xc6, 0xdb], RAW, 4);
+define([0xc7], EXT, 1);
+define([0xc8], EXT, 2);
+define([0xc9], EXT, 4);
+define([0xca, 0xce, 0xd2], SCALAR, 4);
+define([0xcb, 0xcf, 0xd3], SCALAR, 8);
+define([0xcc, 0xd0], SCALAR, 1);
+define([0xcd, 0xd1], SCALAR, 2);
+for (
+  const [head, size] of [[0xd4, 1], [0xd5, 2], [0xd6, 4], [0xd7, 8], [0xd8, 16]]
+) {
+  define([head], FIXEXT, size);
+}
+define([0xdc], ARRAY, 2);
+define([0xdd], ARRAY, 4);
+define([0xde], MAP, 2);
+define([0xdf], MAP, 4);
+
+function readLength(bytes: Uint8Array, at: number, size: number): number {
+  if (at + size > bytes.length) throw cutShort();
+  return size === 1 ? bytes[at] : size === 2 ? u16(bytes, at) : u32(bytes, at);
+}
+
 function walk(bytes: Uint8Array, depth: number, counts: Counts): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const end = bytes.length;
   const open: number[] = [];
   let pos = 0;
   let left = 1;
-  const need = (n: number) => {
-    if (pos + n > bytes.length) throw new SyntaxError("the frame is cut short");
-  };
-  while (left > 0 || open.length > 0) {
+  let values = 0;
+  for (;;) {
     if (left === 0) {
+      if (open.length === 0) break;
       left = open.pop()!;
       continue;
     }
     left--;
-    if (++counts.values > MAX_VALUES) throw over("values", MAX_VALUES);
-    need(1);
+    values++;
+    if (pos >= end) throw cutShort();
     const head = bytes[pos++];
+    const kind = KIND[head];
+    if (kind === SCALAR) {
+      pos += ARG[head];
+      continue;
+    }
     let children = 0;
-    let skip = 0;
-    let ext = -1;
-    if (head <= 0x7f || head >= 0xe0) skip = 0;
-    else if (head <= 0x8f) children = (head & 0x0f) * 2;
-    else if (head <= 0x9f) children = head & 0x0f;
-    else if (head <= 0xbf) skip = head & 0x1f;
-    else if (head in FIXED) skip = FIXED[head];
-    else if (head === 0xc4 || head === 0xd9) (need(1), skip = bytes[pos++]);
-    else if (head === 0xc5 || head === 0xda) {
-      need(2), skip = view.getUint16(pos), pos += 2;
-    } else if (head === 0xc6 || head === 0xdb) {
-      need(4), skip = view.getUint32(pos), pos += 4;
-    } else if (head === 0xdc) {
-      (need(2), children = view.getUint16(pos), pos += 2);
-    } else if (head === 0xdd) {
-      (need(4), children = view.getUint32(pos), pos += 4);
-    } else if (head === 0xde) {
-      need(2), children = 2 * view.getUint16(pos), pos += 2;
-    } else if (head === 0xdf) {
-      need(4), children = 2 * view.getUint32(pos), pos += 4;
-    } else if (head >= 0xd4 && head <= 0xd8) {
-      need(1), skip = 1 << (head - 0xd4), ext = view.getInt8(pos++);
-    } else if (head === 0xc7) {
-      need(2), skip = bytes[pos], ext = view.getInt8(pos + 1), pos += 2;
-    } else if (head === 0xc8) {
-      need(3),
-        skip = view.getUint16(pos),
-        ext = view.getInt8(pos + 2),
-        pos += 3;
-    } else if (head === 0xc9) {
-      need(5),
-        skip = view.getUint32(pos),
-        ext = view.getInt8(pos + 4),
-        pos += 5;
-    } else throw new SyntaxError("the frame holds an unknown type byte");
-    if ((head >= 0x80 && head <= 0x9f) || (head >= 0xdc && head <= 0xdf)) {
-      if (++counts.containers > MAX_CONTAINERS) {
-        throw over("arrays and maps", MAX_CONTAINERS);
+    if (kind === FIXARRAY) children = head & 0x0f;
+    else if (kind === FIXMAP) children = (head & 0x0f) * 2;
+    else if (kind === ARRAY || kind === MAP) {
+      children = readLength(bytes, pos, ARG[head]) * (kind === MAP ? 2 : 1);
+      pos += ARG[head];
+    } else if (kind === RAW) {
+      pos += ARG[head] + readLength(bytes, pos, ARG[head]);
+      continue;
+    } else if (kind === INVALID) {
+      throw new SyntaxError("the frame holds an unknown type byte");
+    } else {
+      const size = kind === FIXEXT
+        ? ARG[head]
+        : readLength(bytes, pos, ARG[head]);
+      if (kind === EXT) pos += ARG[head];
+      if (pos + 1 + size > end) throw cutShort();
+      const ext = (bytes[pos++] << 24) >> 24;
+      if (NESTED_EXTENSIONS.has(ext)) {
+        if (ext === BIGINT_EXTENSION) {
+          counts.digits += size;
+          if (counts.digits > MAX_BIGINT_DIGITS) {
+            throw over("bigint digits", MAX_BIGINT_DIGITS);
+          }
+        }
+        counts.values += values;
+        values = 0;
+        walk(bytes.subarray(pos, pos + size), depth + open.length + 1, counts);
       }
-      if (depth + open.length >= MAX_DEPTH) {
-        throw new RangeError(`the frame nests deeper than ${MAX_DEPTH}`);
-      }
+      pos += size;
+      continue;
+    }
+    if (++counts.containers > MAX_CONTAINERS) {
+      throw over("arrays and maps", MAX_CONTAINERS);
+    }
+    if (depth + open.length >= MAX_DEPTH) {
+      throw new RangeError(`the frame nests deeper than ${MAX_DEPTH}`);
+    }
+    if (counts.values + values + children > MAX_VALUES) {
+      throw over("values", MAX_VALUES);
     }
     if (children > 0) {
       open.push(left);
       left = children;
-      continue;
     }
-    need(skip);
-    if (NESTED_EXTENSIONS.has(ext)) {
-      if (ext === BIGINT_EXTENSION) {
-        counts.digits += skip;
-        if (counts.digits > MAX_BIGINT_DIGITS) {
-          throw over("bigint digits", MAX_BIGINT_DIGITS);
-        }
-      }
-      const payload = bytes.subarray(pos, pos + skip);
-      walk(payload, depth + open.length + 1, counts);
-    }
-    pos += skip;
   }
+  if (pos > end) throw cutShort();
+  counts.values += values;
+  if (counts.values > MAX_VALUES) throw over("values", MAX_VALUES);
 }
