@@ -231,4 +231,40 @@ describe("BaseManager over TCP", () => {
     await assert.rejects(dict.get("a"), { name: "ProcessError" });
     await client.shutdown();
   });
+
+  test("400 idle sockets against a server limited to 256 file descriptors: it survives and a client gets in", async () => {
+    // The server runs with `ulimit -n 256`; idle sockets beyond the cap on
+    // unproven connections are dropped, so it never runs out.
+    const limited = spawn("sh", [
+      "-c",
+      `ulimit -n 256 && exec "$0" run -A "$1" "$2"`,
+      join(root, "node_modules/.bin/deno"),
+      join(root, "tests/fixtures/manager_server.ts"),
+      AUTHKEY,
+    ], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const at: SocketAddress = await new Promise((resolve, reject) => {
+        let out = "";
+        limited.stdout!.on("data", (chunk) => {
+          out += chunk;
+          if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]));
+        });
+        limited.on("exit", (code) => reject(new Error(`exited: ${code}`)));
+      });
+      const idle: Promise<void>[] = [];
+      for (let i = 0; i < 400; i++) {
+        idle.push(rawSession(at, () => {}));
+        if (i % 50 === 49) await new Promise((r) => setTimeout(r, 10));
+      }
+      await using manager = connectStore(at);
+      await manager.connect();
+      const store = await manager.getStore();
+      await store.set("in", true);
+      assert.equal(await store.get("in"), true);
+      await Promise.all(idle);
+      assert.equal(limited.exitCode, null);
+    } finally {
+      limited.kill("SIGKILL");
+    }
+  });
 });
