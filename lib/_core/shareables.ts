@@ -28,6 +28,9 @@ const MODULES: Record<string, () => Promise<unknown>> = {
   SimpleQueue: QUEUE,
   JoinableQueue: QUEUE,
   Connection: () => import("../queues/pipe.ts"),
+  SharedMemory: () => import("../sharedctypes/shared_memory.ts"),
+  ShareableList: () => import("../sharedctypes/shareable_list.ts"),
+  SharedMemoryManager: () => import("../sharedctypes/shared_memory_manager.ts"),
   // Every proxy class, so a rebuilt proxy gets its own (not AutoProxy).
   ManagerProxy: () =>
     Promise.all([
