@@ -25,6 +25,15 @@ function wrap(socket: NetSocket, events: SocketEvents): Socket {
     ref() {
       socket.ref();
     },
+    get pending() {
+      return socket.writableLength;
+    },
+    pause() {
+      socket.pause();
+    },
+    resume() {
+      socket.resume();
+    },
   };
 }
 

@@ -78,6 +78,12 @@ export interface Socket {
   unref(): void;
   /** Undoes `unref()`. */
   ref(): void;
+  /** Bytes written but not yet handed to the operating system. */
+  readonly pending: number;
+  /** Stops delivering received bytes until `resume()`. */
+  pause(): void;
+  /** Undoes `pause()`. */
+  resume(): void;
 }
 
 /** A listening TCP server. */

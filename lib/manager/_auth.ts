@@ -56,6 +56,13 @@ export async function verify(
   );
 }
 
+/** Whether two byte strings are equal, in time independent of where they differ. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ b[i];
+  return diff === 0;
+}
+
 /** The error a client gets when the server rejected its digest. */
 export function refused(where: string): AuthenticationError {
   return new AuthenticationError(

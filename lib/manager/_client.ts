@@ -8,32 +8,39 @@ import {
   type SocketAddress,
   type SocketEvents,
 } from "../_runtime/mod.ts";
+import { decodeThrown, type EncodedThrown } from "../_core/codec.ts";
 import { answer, challenge, refused, verify } from "./_auth.ts";
-import type { WireError } from "./_session.ts";
-import { MessageStream, type TokenHandler, type WireToken } from "./_wire.ts";
+import {
+  ANSWER,
+  CALL,
+  CHALLENGE,
+  CREATE,
+  DECREF,
+  INCREF,
+  LEND,
+  OK,
+  type Operation,
+  PROTOCOL_VERSION,
+  REFUSED,
+  SHUTDOWN,
+  STATS,
+  UNLEND,
+  WELCOME,
+} from "./_protocol.ts";
+import { MessageStream } from "./_stream.ts";
+import type { TokenHandler, WireToken } from "./_wire.ts";
+import type { ProxyToken } from "./proxy_token.ts";
 import { AuthenticationError, ProcessError, RemoteError } from "../errors.ts";
 
 /** What a proxy tells the encoder about itself. */
 export interface ProxyIdentity {
-  readonly connection: Connection;
+  readonly client: ManagerClient;
   readonly typeid: string;
   readonly id: number;
 }
 
 /** The method by which a proxy identifies itself to the wire encoder. */
 export const IDENTITY: unique symbol = Symbol("manager proxy identity");
-
-/** Everything needed to reach one shared object from any thread. */
-export interface ProxyToken {
-  /** The registered type of the shared object, e.g. `"list"`. */
-  readonly typeid: string;
-  /** The object's id on its server. */
-  readonly id: number;
-  /** Where its server listens. */
-  readonly address: SocketAddress;
-  /** The secret its server checks. */
-  readonly authkey: Uint8Array;
-}
 
 /** Builds the proxy for a token. */
 export type ProxyMaker = (token: ProxyToken) => unknown;
@@ -56,36 +63,65 @@ export function withDefaults(...args: unknown[]): unknown[] {
   return args.slice(0, n);
 }
 
+const OP_NAMES: Record<Operation, string> = {
+  [CALL]: "call",
+  [CREATE]: "create",
+  [INCREF]: "incref",
+  [DECREF]: "decref",
+  [LEND]: "lend",
+  [UNLEND]: "unlend",
+  [SHUTDOWN]: "shutdown",
+  [STATS]: "stats",
+};
+
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
-function remoteError(error: WireError): RemoteError {
-  const cause = new Error(error.message);
-  cause.name = error.name;
-  cause.stack = error.stack;
-  return new RemoteError(`${error.name}: ${error.message}`, { cause });
+function isEncodedThrown(value: unknown): value is EncodedThrown {
+  if (typeof value !== "object" || value === null) return false;
+  if ("value" in value) return true;
+  const error = (value as { error?: Record<string, unknown> }).error;
+  return typeof error === "object" && error !== null &&
+    typeof error.name === "string" && typeof error.message === "string" &&
+    typeof error.stack === "string" &&
+    typeof error.props === "object" && error.props !== null;
+}
+
+/** A server's error as the local object would have thrown it. */
+function serverError(value: unknown): unknown {
+  if (isEncodedThrown(value)) return decodeThrown(value);
+  return new RemoteError("The manager failed with an error it could not send");
+}
+
+/** Options of a {@linkcode ManagerClient}. */
+export interface ClientOptions {
+  /** Opens the byte stream; TCP by default. */
+  dial?: Dial;
+  /** Proves this client runs in the server's OS process. */
+  localKey?: Uint8Array;
 }
 
 /** A connection from this thread to one manager server. */
-export class Connection implements TokenHandler {
+export class ManagerClient implements TokenHandler {
   readonly address: SocketAddress;
   readonly authkey: Uint8Array;
+  /** Set once the server has recognised this client as in-process. */
+  localKey: Uint8Array | undefined;
   #where: string;
   #serverId = "";
   #socket: Socket | null = null;
   #ready: Promise<void>;
-  #stream: MessageStream = new MessageStream(
-    this,
-    (message) => this.#receive(message),
-    (why) =>
+  #stream: MessageStream = new MessageStream(this, {
+    message: (message) => this.#receive(message),
+    broken: (why) =>
       this.#fail(
         new ProcessError(
           `Cannot read reply of manager at ${this.#where}: ${why}`,
         ),
       ),
-  );
+  });
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #outbox: unknown[][] = [];
@@ -96,11 +132,13 @@ export class Connection implements TokenHandler {
   constructor(
     address: SocketAddress,
     authkey: Uint8Array,
-    dial: Dial = (events) => runtime.connect(address, events),
+    options: ClientOptions = {},
   ) {
     this.address = address;
     this.authkey = authkey;
+    this.localKey = options.localKey;
     this.#where = `${address.hostname}:${address.port}`;
+    const dial = options.dial ?? ((events) => runtime.connect(address, events));
     this.#ready = this.#open(dial);
     this.#ready.catch(() => {});
   }
@@ -111,7 +149,7 @@ export class Connection implements TokenHandler {
   }
 
   /** Sends a request; resolves with the server's reply. */
-  request(op: string, ...args: unknown[]): Promise<unknown> {
+  request(op: Operation, ...args: unknown[]): Promise<unknown> {
     if (this.#error !== null) return Promise.reject(this.#error);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
@@ -122,8 +160,38 @@ export class Connection implements TokenHandler {
   }
 
   /** Sends a one-way message (reference counting); no reply comes. */
-  notify(op: string, id: number): void {
-    if (this.#error === null) this.#enqueue([0, op, id]);
+  notify(op: Operation, ...args: unknown[]): void {
+    if (this.#error === null) this.#enqueue([0, op, ...args]);
+  }
+
+  /**
+   * Holds object `id` for a proxy on its way to another thread; returns
+   * the key the other side passes to {@linkcode ManagerClient.unlend}.
+   */
+  lend(id: number): string {
+    const key = crypto.randomUUID();
+    this.notify(LEND, id, key);
+    return key;
+  }
+
+  /** The proxy lent under `key` has attached here. */
+  unlend(key: string): void {
+    this.notify(UNLEND, key);
+  }
+
+  /** The proxy of object `id`, adopting the reference the server gave us. */
+  adopt(typeid: string, id: number): unknown {
+    adopter = this;
+    try {
+      return makeProxy({
+        typeid,
+        id,
+        address: this.address,
+        authkey: this.authkey,
+      });
+    } finally {
+      adopter = null;
+    }
   }
 
   /** Closes the connection; pending calls reject. */
@@ -140,7 +208,7 @@ export class Connection implements TokenHandler {
       return null;
     }
     const proxy = (value as { [IDENTITY](): ProxyIdentity })[IDENTITY]();
-    if (proxy.connection !== this) {
+    if (proxy.client !== this) {
       throw new TypeError(
         `Cannot send a proxy of another manager to the manager at ${this.#where}, received a ${proxy.typeid} proxy`,
       );
@@ -149,12 +217,7 @@ export class Connection implements TokenHandler {
   }
 
   fromToken(token: WireToken): unknown {
-    return makeProxy({
-      typeid: token[0],
-      id: token[1],
-      address: this.address,
-      authkey: this.authkey,
-    });
+    return this.adopt(token[0], token[1]);
   }
 
   #enqueue(message: unknown[]): void {
@@ -168,15 +231,14 @@ export class Connection implements TokenHandler {
     if (this.#outbox.length === 0 || this.#error !== null) return;
     if (this.#serverId === "") return; // the handshake flushes when done
     for (const message of this.#outbox) {
+      const what = `${OP_NAMES[message[1] as Operation]} request`;
       try {
-        this.#stream.send(message);
+        this.#stream.send(message, what);
       } catch (error) {
         this.#settle(message[0] as number, (p) =>
           p.reject(
-            new TypeError(
-              `Cannot send ${message[1]} request to the manager: ${
-                (error as Error).message
-              }`,
+            error instanceof RangeError ? error : new TypeError(
+              `Cannot send ${what} to the manager: ${(error as Error).message}`,
               { cause: error },
             ),
           ));
@@ -195,20 +257,24 @@ export class Connection implements TokenHandler {
       this.#socket = socket;
       this.#stream.attach(socket);
       socket.ref(); // until the handshake is done
-      const [, question] = await this.#greeting("challenge");
+      const [, question, version] = await this.#greeting(CHALLENGE);
+      this.#checkVersion(version);
       const mine = challenge();
-      this.#stream.send([
-        "answer",
+      const reply: unknown[] = [
+        ANSWER,
         await answer(this.authkey, question as Uint8Array),
-        mine,
-      ]);
-      const [kind, digest, serverId] = await this.#greeting("welcome");
-      if (kind !== "welcome" || !await verify(this.authkey, mine, digest)) {
+      ];
+      reply.push(mine, PROTOCOL_VERSION);
+      if (this.localKey !== undefined) reply.push(this.localKey);
+      this.#stream.send(reply, "handshake");
+      const [, digest, serverId, localKey] = await this.#greeting(WELCOME);
+      if (!await verify(this.authkey, mine, digest)) {
         throw new AuthenticationError(
           `Cannot connect to manager at ${this.#where}: the server did not prove it knows the authkey`,
         );
       }
-      this.#serverId = serverId as string;
+      if (localKey instanceof Uint8Array) this.localKey = localKey;
+      this.#serverId = String(serverId);
     } catch (error) {
       this.#fail(
         error instanceof ProcessError ? error : new ProcessError(
@@ -224,13 +290,25 @@ export class Connection implements TokenHandler {
     this.#flush();
   }
 
+  #checkVersion(version: unknown): void {
+    if (version === PROTOCOL_VERSION) return;
+    throw new ProcessError(
+      `Cannot connect to manager at ${this.#where}: it speaks manager protocol version ${
+        typeof version === "number" ? version : 1
+      }, this client version ${PROTOCOL_VERSION} (the two sides run different versions of @seed/multiprocessing)`,
+    );
+  }
+
   async #greeting(expected: string): Promise<unknown[]> {
     while (this.#greetings.length === 0) {
       if (this.#error !== null) throw this.#error;
       await new Promise<void>((resolve) => this.#greeted = resolve);
     }
     const message = this.#greetings.shift()!;
-    if (message[0] === "refused") throw refused(this.#where);
+    if (message[0] === REFUSED) {
+      if (message[1] === "version") this.#checkVersion(message[2]);
+      throw refused(this.#where);
+    }
     if (message[0] !== expected) {
       throw new ProcessError(
         `Cannot connect to manager at ${this.#where}: unexpected handshake message`,
@@ -247,10 +325,7 @@ export class Connection implements TokenHandler {
     const [id, status, value] = message;
     this.#settle(
       id as number,
-      (p) =>
-        status === 0
-          ? p.resolve(value)
-          : p.reject(remoteError(value as WireError)),
+      (p) => status === OK ? p.resolve(value) : p.reject(serverError(value)),
     );
   }
 
@@ -265,7 +340,9 @@ export class Connection implements TokenHandler {
   #fail(error: Error): void {
     if (this.#error !== null) return;
     this.#error = error;
-    connections.delete(keyOf(this.address, this.authkey));
+    const key = keyOf(this.address, this.authkey);
+    if (clients.get(key) === this) clients.delete(key);
+    this.#stream.close();
     this.#socket?.close();
     this.#greeted?.();
     for (const pending of this.#pending.values()) pending.reject(error);
@@ -273,7 +350,20 @@ export class Connection implements TokenHandler {
   }
 }
 
-const connections = new Map<string, Connection>();
+const clients = new Map<string, ManagerClient>();
+/** The client adopting a reference for the proxy being built, if any. */
+let adopter: ManagerClient | null = null;
+
+/**
+ * The client a new proxy of `token` uses; the proxy holds one reference:
+ * the one a reply just gave its client, or one asked for now.
+ */
+export function attachProxy(token: ProxyToken): ManagerClient {
+  const client = adopter ?? clientOf(token.address, token.authkey);
+  if (adopter !== null) adopter = null;
+  else client.notify(INCREF, token.id);
+  return client;
+}
 
 function keyOf(address: SocketAddress, authkey: Uint8Array): string {
   return `${address.hostname}:${address.port}:${authkey.join(",")}`;
@@ -281,18 +371,18 @@ function keyOf(address: SocketAddress, authkey: Uint8Array): string {
 
 /**
  * This thread's connection to the server at `address`, opened on first use
- * with `dial` (TCP by default).
+ * (TCP unless `options.dial` says otherwise).
  */
-export function connectionTo(
+export function clientOf(
   address: SocketAddress,
   authkey: Uint8Array,
-  dial?: Dial,
-): Connection {
+  options?: ClientOptions,
+): ManagerClient {
   const key = keyOf(address, authkey);
-  let connection = connections.get(key);
-  if (connection === undefined) {
-    connection = new Connection(address, authkey, dial);
-    connections.set(key, connection);
+  let client = clients.get(key);
+  if (client === undefined) {
+    client = new ManagerClient(address, authkey, options);
+    clients.set(key, client);
   }
-  return connection;
+  return client;
 }

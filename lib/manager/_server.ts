@@ -1,9 +1,9 @@
 // The one manager server core, shared by `Manager()` (served from a worker)
 // and `getServer().serveForever()` (served from the calling thread). It owns
-// the shared objects, counts references per client session, and answers
-// requests over TCP after an HMAC handshake. A client that breaks the
-// protocol (bad frame, oversized frame, malformed message) is disconnected;
-// everyone else goes on.
+// the served objects, counts their references per client connection (an
+// object lives while a live connection holds it), and answers requests over
+// TCP after an HMAC handshake. It is hardened like a network service:
+// handshake timeout, caps on connections, bounded buffers, decode budgets.
 import {
   type Listener,
   runtime,
@@ -11,82 +11,86 @@ import {
   type SocketAddress,
   type SocketEvents,
 } from "../_runtime/mod.ts";
-
-import { ServerRef, Session } from "./_session.ts";
-import type { WireToken } from "./_wire.ts";
 import { describe } from "../_core/validate.ts";
-
-/**
- * Builds a shared object from the arguments of a create request; `resolve`
- * turns a proxy among them into the object it refers to on this server.
- */
-export type Factory = (
-  args: unknown[],
-  resolve: (value: unknown) => unknown,
-) => object;
+import { exposedMethod } from "./_exposed.ts";
+import type { PartialBudget } from "./_frames.ts";
+import {
+  CALL,
+  CREATE,
+  DECREF,
+  INCREF,
+  LEND,
+  type ServerStats,
+  SHUTDOWN,
+  STATS,
+  UNLEND,
+} from "./_protocol.ts";
+import { callAs } from "./_served/caller.ts";
+import type { Factory } from "./_served/objects.ts";
+import { ServedRef } from "./_served/ref.ts";
+import { waitingCalls } from "./_served/waiters.ts";
+import { Session, type SessionHost, type SessionLimits } from "./_session.ts";
+import type { WireToken } from "./_wire.ts";
 
 /** What a server needs to run. */
 export interface ServerConfig {
   readonly address: SocketAddress;
   readonly authkey: Uint8Array;
   readonly factories: ReadonlyMap<string, Factory>;
+  /** The methods a proxy may call, by typeid (else the public ones). */
+  readonly exposed?: ReadonlyMap<string, readonly string[]>;
+  /** Send server-side stacks to every client, not only in-process ones. */
+  readonly debug?: boolean;
+  /** Most connections at once. @default 512 */
+  readonly maxConnections?: number;
+  /** Most connections still in their handshake. @default 64 */
+  readonly maxHandshakes?: number;
+  /** Most bytes held in partial frames, all connections together. */
+  readonly partialBytes?: number;
+  readonly limits?: Partial<SessionLimits>;
 }
+
+const DEFAULT_LIMITS: SessionLimits = {
+  handshakeTimeout: 3_000,
+  refusalDelay: 250,
+  highWater: 8 * 1024 * 1024,
+  stallTimeout: 10_000,
+};
 
 interface Entry {
   readonly typeid: string;
   readonly value: object;
+  readonly exposed: ReadonlySet<string> | null;
   refs: number;
 }
 
-let calling: object | null = null;
+/** The most early UNLENDs remembered (their LEND still in flight). */
+const EARLY_UNLENDS = 10_000;
 
-/**
- * The session whose call is running (valid in the synchronous part of a
- * method): owner-aware objects such as RLock tell their holders apart by it.
- */
-export function currentCaller(): object {
-  return calling ?? {};
-}
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+let warned = false;
 
-const FORBIDDEN = new Set(Object.getOwnPropertyNames(Object.prototype));
-
-function publicMethod(
-  value: object,
-  typeid: string,
-  method: unknown,
-): (...args: unknown[]) => unknown {
-  if (
-    typeof method !== "string" || method.startsWith("_") ||
-    FORBIDDEN.has(method)
-  ) {
-    throw new TypeError(
-      `Cannot call method of ${typeid}: not a public method, received ${
-        describe(method)
-      }`,
-    );
-  }
-  const fn = (value as Record<string, unknown>)[method];
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      `Cannot call method of ${typeid}: no such method, received ${
-        describe(method)
-      }`,
-    );
-  }
-  return fn as (...args: unknown[]) => unknown;
+function malformed(what: string): SyntaxError {
+  return new SyntaxError(`malformed ${what} request`);
 }
 
 /** A manager server: the objects, the listener and the client sessions. */
-export class ManagerServer {
+export class ManagerServer implements SessionHost {
   /** Distinguishes this server's proxies from other servers'. */
   readonly id: string = crypto.randomUUID();
+  readonly localKey: Uint8Array = crypto.getRandomValues(new Uint8Array(32));
+  readonly limits: SessionLimits;
+  readonly budget: PartialBudget;
   #config: ServerConfig;
+  #exposed = new Map<string, ReadonlySet<string>>();
   #objects = new Map<number, Entry>();
-  #loans = new Map<number, number>();
+  #loans = new Map<string, { session: Session; id: number }>();
+  #early = new Set<string>();
   #nextId = 1;
   #listening: Promise<Listener> | null = null;
   #listener: Listener | null = null;
   #sessions = new Set<Session>();
+  #handshaking = new Set<Session>();
   #done: Promise<void>;
   #finish!: () => void;
   #stopped = false;
@@ -94,6 +98,11 @@ export class ManagerServer {
 
   constructor(config: ServerConfig) {
     this.#config = config;
+    this.limits = { ...DEFAULT_LIMITS, ...config.limits };
+    this.budget = { held: 0, limit: config.partialBytes ?? 256 * 1024 * 1024 };
+    for (const [typeid, names] of config.exposed ?? []) {
+      this.#exposed.set(typeid, new Set(names));
+    }
     this.#done = new Promise((resolve) => this.#finish = resolve);
   }
 
@@ -102,19 +111,35 @@ export class ManagerServer {
     return this.#listener?.address ?? null;
   }
 
+  get authkey(): Uint8Array {
+    return this.#config.authkey;
+  }
+
+  get debug(): boolean {
+    return this.#config.debug ?? false;
+  }
+
   /** Starts listening; resolves with the bound address. */
   async listen(): Promise<SocketAddress> {
-    this.#listening ??= runtime.listen(
-      this.#config.address,
-      (socket) => new Session(this, socket).events,
-    );
+    const { address } = this.#config;
+    if (this.#listening === null) {
+      this.#listening = runtime.listen(address, (s) => this.#accept(s));
+      if (!LOOPBACK.test(address.hostname) && !warned) {
+        warned = true;
+        console.warn(
+          `Warning: a manager listens on ${address.hostname}, not a loopback address: anyone who can reach it may try to guess its authkey; use a long random authkey and TLS (see the README, "Remote managers")`,
+        );
+      }
+    }
     this.#listener = await this.#listening;
     return this.#listener.address;
   }
 
-  /** Serves a client over a byte stream other than TCP (a worker's channel). */
+  /** Serves the in-process owner over a byte stream (a worker's channel). */
   attach(socket: Socket): SocketEvents {
-    return new Session(this, socket).events;
+    const session = new Session(this, socket, true);
+    this.#sessions.add(session);
+    return session.events;
   }
 
   /** Listens if needed and resolves once a client asks for shutdown. */
@@ -132,28 +157,51 @@ export class ManagerServer {
     this.#finish();
   }
 
-  /** @internal */
-  get authkey(): Uint8Array {
-    return this.#config.authkey;
+  #accept(socket: Socket): SocketEvents {
+    const maxConnections = this.#config.maxConnections ?? 512;
+    const maxHandshakes = this.#config.maxHandshakes ?? 64;
+    if (this.#handshaking.size >= maxHandshakes) {
+      // The oldest unproven connection makes room: a flood of idle sockets
+      // cannot lock real clients out for longer than their handshake.
+      this.#handshaking.values().next().value!.kill();
+    }
+    if (this.#stopped || this.#sessions.size >= maxConnections) {
+      socket.close();
+      return { data() {}, close() {} };
+    }
+    const session = new Session(this, socket);
+    this.#sessions.add(session);
+    this.#handshaking.add(session);
+    return session.events;
   }
 
-  /** @internal */
-  opened(session: Session): void {
-    if (this.#stopped) session.kill();
-    else this.#sessions.add(session);
+  admit(session: Session): boolean {
+    this.#handshaking.delete(session);
+    return !this.#stopped;
   }
 
-  /** @internal A session ended: drop the references it held. */
   closed(session: Session): void {
     this.#sessions.delete(session);
+    this.#handshaking.delete(session);
     for (const [id, count] of session.refs) this.#release(id, count);
     session.refs.clear();
+    for (const [key, id] of session.loans) {
+      this.#loans.delete(key);
+      this.#release(id, 1);
+    }
+    session.loans.clear();
   }
 
-  /** @internal A token arrived inside a request: hold its object. */
-  adopt(token: WireToken): ServerRef {
+  hold(session: Session, id: number): void {
+    const entry = this.#objects.get(id);
+    if (entry === undefined) return;
+    entry.refs++;
+    session.refs.set(id, (session.refs.get(id) ?? 0) + 1);
+  }
+
+  adopt(token: WireToken): ServedRef {
     const [typeid, id] = token;
-    const ref = new ServerRef(typeid, id);
+    const ref = new ServedRef(typeid, id);
     const entry = this.#objects.get(id);
     if (entry !== undefined && token[2] === this.id) {
       entry.refs++;
@@ -162,56 +210,69 @@ export class ManagerServer {
     return ref;
   }
 
-  /**
-   * @internal Runs one request; returns the reply value or a promise of it.
-   * Throws `TypeError` for a well-formed request that cannot be served.
-   */
-  handle(session: Session, op: string, message: unknown[]): unknown {
+  handle(session: Session, message: unknown[]): unknown {
+    const [, op, a, b, c] = message;
     switch (op) {
-      case "call":
-        return this.#call(session, message[2], message[3], message[4]);
-      case "create":
-        return this.#create(message[2], message[3]);
-      case "incref":
-        return this.#incref(session, message[2]);
-      case "decref": {
-        const id = message[2] as number;
-        const held = session.refs.get(id) ?? 0;
-        if (held === 0) return;
-        if (held === 1) session.refs.delete(id);
-        else session.refs.set(id, held - 1);
-        return this.#release(id, 1);
-      }
-      case "lend": {
-        const id = message[2] as number;
-        const entry = this.#objects.get(id);
-        if (entry === undefined) return;
-        entry.refs++;
-        this.#loans.set(id, (this.#loans.get(id) ?? 0) + 1);
-        return;
-      }
-      case "unlend": {
-        const id = message[2] as number;
-        const loans = this.#loans.get(id) ?? 0;
-        if (loans === 0) return;
-        if (loans === 1) this.#loans.delete(id);
-        else this.#loans.set(id, loans - 1);
-        return this.#release(id, 1);
-      }
-      case "shutdown":
+      case CALL:
+        return this.#call(session, a, b, c);
+      case CREATE:
+        return this.#create(session, a, b);
+      case INCREF:
+        if (!Number.isSafeInteger(a)) throw malformed("incref");
+        return this.hold(session, a as number);
+      case DECREF:
+        return this.#decref(session, a);
+      case LEND:
+        return this.#lend(session, a, b);
+      case UNLEND:
+        return this.#unlend(a);
+      case SHUTDOWN:
         // After the reply is flushed (flushes are microtasks).
         setTimeout(() => this.shutdown(), 0);
         return;
+      case STATS:
+        return {
+          objects: this.#objects.size,
+          sessions: this.#sessions.size,
+          waiting: waitingCalls(),
+        } satisfies ServerStats;
       default:
         throw new SyntaxError(`unknown operation ${describe(op)}`);
     }
   }
 
-  #incref(session: Session, id: unknown): void {
+  #decref(session: Session, id: unknown): void {
+    const held = session.refs.get(id as number) ?? 0;
+    if (held === 0) return;
+    if (held === 1) session.refs.delete(id as number);
+    else session.refs.set(id as number, held - 1);
+    this.#release(id as number, 1);
+  }
+
+  #lend(session: Session, id: unknown, key: unknown): void {
+    if (typeof key !== "string" || key.length > 64) throw malformed("lend");
+    if (this.#early.delete(key)) return;
     const entry = this.#objects.get(id as number);
-    if (entry === undefined) return;
+    if (entry === undefined || this.#loans.has(key)) return;
     entry.refs++;
-    session.refs.set(id as number, (session.refs.get(id as number) ?? 0) + 1);
+    this.#loans.set(key, { session, id: id as number });
+    session.loans.set(key, id as number);
+  }
+
+  #unlend(key: unknown): void {
+    if (typeof key !== "string" || key.length > 64) throw malformed("unlend");
+    const loan = this.#loans.get(key);
+    if (loan === undefined) {
+      // Its LEND is still on the way, on the lender's connection.
+      if (this.#early.size >= EARLY_UNLENDS) {
+        this.#early.delete(this.#early.values().next().value!);
+      }
+      this.#early.add(key);
+      return;
+    }
+    this.#loans.delete(key);
+    loan.session.loans.delete(key);
+    this.#release(loan.id, 1);
   }
 
   #release(id: number, count: number): void {
@@ -221,25 +282,32 @@ export class ManagerServer {
     if (entry.refs <= 0) this.#objects.delete(id);
   }
 
-  #create(typeid: unknown, args: unknown): ServerRef {
+  /** Builds an object; the creating client holds the first reference. */
+  #create(session: Session, typeid: unknown, args: unknown): number {
     const factory = typeof typeid === "string"
       ? this.#config.factories.get(typeid)
       : undefined;
     if (factory === undefined) {
       throw new TypeError(
-        `Cannot create shared object: unknown typeid (known: ${
-          [...this.#config.factories.keys()].join(", ")
-        }), received ${describe(typeid)}`,
+        `Cannot create object: unknown typeid, received ${describe(typeid)}`,
       );
     }
-    const value = factory(
-      globalThis.Array.isArray(args) ? args : [],
-      (arg) =>
-        arg instanceof ServerRef ? this.#objects.get(arg.id)?.value : arg,
-    );
+    const value = callAs(session.caller, () =>
+      factory(
+        Array.isArray(args) ? args : [],
+        (arg) =>
+          arg instanceof ServedRef ? this.#objects.get(arg.id)?.value : arg,
+      ));
     const id = this.#nextId++;
-    this.#objects.set(id, { typeid: typeid as string, value, refs: 0 });
-    return new ServerRef(typeid as string, id);
+    const exposed = this.#exposed.get(typeid as string) ?? null;
+    this.#objects.set(id, {
+      typeid: typeid as string,
+      value,
+      exposed,
+      refs: 0,
+    });
+    this.hold(session, id);
+    return id;
   }
 
   #call(
@@ -251,20 +319,15 @@ export class ManagerServer {
     const entry = this.#objects.get(id as number);
     if (entry === undefined) {
       throw new ReferenceError(
-        `Cannot call method ${
-          describe(method)
-        }: no shared object with id ${id} (it was released)`,
+        `Cannot call method ${describe(method)}: no object with id ${
+          describe(id)
+        } (it was released)`,
       );
     }
-    const fn = publicMethod(entry.value, entry.typeid, method);
-    calling = session;
-    try {
-      return fn.apply(
-        entry.value,
-        globalThis.Array.isArray(args) ? args : [],
-      );
-    } finally {
-      calling = null;
-    }
+    const fn = exposedMethod(entry.value, entry.typeid, method, entry.exposed);
+    return callAs(
+      session.caller,
+      () => fn.apply(entry.value, Array.isArray(args) ? args : []),
+    );
   }
 }

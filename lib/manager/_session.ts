@@ -1,59 +1,94 @@
 // One client connection on the server side: the handshake (the client must
-// answer an HMAC challenge before anything else is read), then requests in,
-// replies out. A client that breaks the protocol is disconnected.
+// answer an HMAC challenge, in time, before anything else is read), then
+// requests in, replies out. A client that breaks the protocol is
+// disconnected; a client that does not read its replies is paused, then
+// disconnected.
 import type { Socket, SocketEvents } from "../_runtime/mod.ts";
-import { answer, challenge, verify } from "./_auth.ts";
-import type { ManagerServer } from "./_server.ts";
+import { type EncodedThrown, encodeThrown } from "../_core/codec.ts";
+import { answer, challenge, sameBytes, verify } from "./_auth.ts";
+import type { PartialBudget } from "./_frames.ts";
 import {
+  ANSWER,
+  CHALLENGE,
+  FAILED,
   HANDSHAKE_FRAME_BYTES,
   MAX_FRAME_BYTES,
-  MessageStream,
-  type TokenHandler,
-  type WireToken,
-} from "./_wire.ts";
+  OK,
+  PROTOCOL_VERSION,
+  REFUSED,
+  type Refused,
+  WELCOME,
+} from "./_protocol.ts";
+import { Caller } from "./_served/caller.ts";
+import { ServedRef } from "./_served/ref.ts";
+import { MessageStream } from "./_stream.ts";
+import type { TokenHandler, WireToken } from "./_wire.ts";
 
-/** A proxy held inside a shared object: it keeps its target alive. */
-export class ServerRef {
-  constructor(readonly typeid: string, readonly id: number) {}
+/** The limits a server puts on each connection. */
+export interface SessionLimits {
+  /** Milliseconds a client has to complete the handshake. */
+  readonly handshakeTimeout: number;
+  /** Milliseconds a failed handshake waits before the refusal. */
+  readonly refusalDelay: number;
+  /** Unsent reply bytes above which the client is paused. */
+  readonly highWater: number;
+  /** Milliseconds a paused client has to read before it is dropped. */
+  readonly stallTimeout: number;
 }
 
-/** A server's error as a client receives it. */
-export interface WireError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack: string;
+/** What a session needs from its server. */
+export interface SessionHost {
+  readonly id: string;
+  readonly authkey: Uint8Array;
+  /** Sent to in-process clients over the worker channel, proves locality. */
+  readonly localKey: Uint8Array;
+  /** Whether every client gets server-side stacks. */
+  readonly debug: boolean;
+  readonly limits: SessionLimits;
+  readonly budget: PartialBudget;
+  /** Whether one more client may authenticate. */
+  admit(session: Session): boolean;
+  closed(session: Session): void;
+  /** Runs one request; throws `SyntaxError` if it is malformed. */
+  handle(session: Session, message: unknown[]): unknown;
+  /** A token for object `id` was sent to `session`: it holds one reference. */
+  hold(session: Session, id: number): void;
+  /** A token arrived inside a request. */
+  adopt(token: WireToken): ServedRef;
 }
 
-function wireError(error: unknown): WireError {
-  if (error instanceof Error) {
-    return {
-      name: error.name,
-      message: error.message,
-      stack: error.stack ?? `${error.name}: ${error.message}`,
-    };
-  }
-  return { name: "Error", message: String(error), stack: String(error) };
-}
+type State = "challenged" | "verifying" | "ready" | "dead";
 
 /** One client connection on the server side. */
 export class Session implements TokenHandler {
   readonly events: SocketEvents;
+  /** The client as served objects see it. */
+  readonly caller: Caller = new Caller();
   /** References this client holds, by object id. */
   readonly refs: Map<number, number> = new Map();
-  #server: ManagerServer;
+  /** Objects held for proxies this client lent, by loan key. */
+  readonly loans: Map<string, number> = new Map();
+  #host: SessionHost;
   #socket: Socket;
   #stream: MessageStream;
-  #state: "challenged" | "verifying" | "ready" | "dead" = "challenged";
+  #state: State = "challenged";
   #question = challenge();
+  #local: boolean;
+  #sent: number[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #paused = false;
+  /** Requests read while paused, handled on resume. */
+  #backlog: unknown[][] = [];
 
-  constructor(server: ManagerServer, socket: Socket) {
-    this.#server = server;
+  /** `local`: the client is in this OS process (the worker channel). */
+  constructor(host: SessionHost, socket: Socket, local = false) {
+    this.#host = host;
     this.#socket = socket;
-    this.#stream = new MessageStream(
-      this,
-      (message) => this.#receive(message),
-      () => this.kill(),
-    );
+    this.#local = local;
+    this.#stream = new MessageStream(this, {
+      message: (message) => this.#receive(message),
+      broken: () => this.kill(),
+    }, { budget: host.budget });
     this.#stream.attach(socket);
     // No large frame is buffered for a client that has not proved itself.
     this.#stream.limit = HANDSHAKE_FRAME_BYTES;
@@ -61,94 +96,169 @@ export class Session implements TokenHandler {
       data: (bytes) => {
         if (this.#state !== "dead") this.#stream.receive(bytes);
       },
-      close: () => {
-        this.#state = "dead";
-        server.closed(this);
-      },
+      close: () => this.#closed(),
     };
-    server.opened(this);
-    this.#stream.send(["challenge", this.#question]);
+    // The owner (over the worker channel) is trusted to finish in time.
+    if (!local) {
+      this.#timer = setTimeout(() => this.kill(), host.limits.handshakeTimeout);
+    }
+    this.#stream.send([CHALLENGE, this.#question, PROTOCOL_VERSION], "");
+  }
+
+  /** Whether the handshake is done. */
+  get ready(): boolean {
+    return this.#state === "ready";
   }
 
   toToken(value: unknown): WireToken | null {
-    return value instanceof ServerRef
-      ? [value.typeid, value.id, this.#server.id]
-      : null;
+    if (!(value instanceof ServedRef)) return null;
+    this.#sent.push(value.id);
+    return [value.typeid, value.id, this.#host.id];
   }
 
   fromToken(token: WireToken): unknown {
-    return this.#server.adopt(token);
+    return this.#host.adopt(token);
   }
 
   /** Drops the connection; its references are released on `close`. */
   kill(): void {
+    if (this.#state === "dead") return;
     this.#state = "dead";
     this.#socket.close();
+    this.#closed();
+  }
+
+  #closed(): void {
+    this.#state = "dead";
+    if (!this.caller.alive) return;
+    clearTimeout(this.#timer);
+    this.#stream.close();
+    this.caller.leave();
+    this.#host.closed(this);
   }
 
   #receive(message: unknown[]): void {
-    if (this.#state === "dead") return;
-    if (this.#state === "ready") return this.#request(message);
-    if (this.#state === "challenged" && message[0] === "answer") {
+    if (this.#state === "ready") {
+      if (this.#paused) return void this.#backlog.push(message);
+      return this.#request(message);
+    }
+    if (this.#state === "challenged" && message[0] === ANSWER) {
       this.#state = "verifying";
-      return void this.#handshake(message[1], message[2]);
+      return void this.#handshake(message);
     }
     this.kill();
   }
 
-  async #handshake(digest: unknown, question: unknown): Promise<void> {
-    const authkey = this.#server.authkey;
-    const ok = await verify(authkey, this.#question, digest);
+  async #handshake(message: unknown[]): Promise<void> {
+    const [, digest, question, version, localKey] = message;
+    const host = this.#host;
+    if (version !== PROTOCOL_VERSION) {
+      return this.#refuse([REFUSED, "version", PROTOCOL_VERSION], 0);
+    }
+    const ok = await verify(host.authkey, this.#question, digest);
     if (this.#state === "dead") return;
     if (!ok || !(question instanceof Uint8Array)) {
-      this.#stream.send(["refused"]);
-      this.#stream.flush();
-      return this.kill();
+      return this.#refuse([REFUSED, "authkey"], host.limits.refusalDelay);
     }
+    if (!host.admit(this)) return this.kill();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#local ||= localKey instanceof Uint8Array &&
+      sameBytes(localKey, host.localKey);
     this.#state = "ready";
     this.#stream.limit = MAX_FRAME_BYTES;
-    this.#stream.send([
-      "welcome",
-      await answer(authkey, question),
-      this.#server.id,
-    ]);
+    const welcome = [WELCOME, await answer(host.authkey, question), host.id];
+    if (this.#local) welcome.push(host.localKey);
+    this.#stream.send(welcome, "");
+  }
+
+  /** Refuses after `delay` ms, which slows down guessing the authkey. */
+  #refuse(refusal: Refused, delay: number): void {
+    setTimeout(() => {
+      if (this.#state === "dead") return;
+      this.#stream.send(refusal, "");
+      this.#stream.flush();
+      this.kill();
+    }, delay);
   }
 
   #request(message: unknown[]): void {
-    const [id, op] = message;
-    if (!Number.isSafeInteger(id) || typeof op !== "string") return this.kill();
+    const id = message[0];
+    if (!Number.isSafeInteger(id) || (id as number) < 0) return this.kill();
     let result: unknown;
     try {
-      result = this.#server.handle(this, op, message);
+      result = this.#host.handle(this, message);
     } catch (error) {
       // A SyntaxError means the request itself is malformed.
       if (error instanceof SyntaxError) return this.kill();
-      return this.#reply(id as number, 1, wireError(error));
+      return this.#reply(id as number, FAILED, this.#error(error));
     }
     if (result instanceof Promise) {
       result.then(
-        (value) => this.#reply(id as number, 0, value),
-        (error) => this.#reply(id as number, 1, wireError(error)),
+        (value) => this.#reply(id as number, OK, value),
+        (error) => this.#reply(id as number, FAILED, this.#error(error)),
       );
     } else {
-      this.#reply(id as number, 0, result);
+      this.#reply(id as number, OK, result);
     }
   }
 
-  #reply(id: number, status: 0 | 1, value: unknown): void {
-    if (id === 0 || this.#state === "dead") return;
-    try {
-      this.#stream.send([id, status, value ?? null]);
-    } catch (error) {
-      this.#stream.send([
-        id,
-        1,
-        wireError(
-          new TypeError(
-            `Cannot send the result to the client: ${(error as Error).message}`,
-          ),
-        ),
-      ]);
+  /** A thrown value as this client may see it (stacks only in-process). */
+  #error(error: unknown): EncodedThrown {
+    const encoded = encodeThrown(error);
+    if (!("error" in encoded) || this.#local || this.#host.debug) {
+      return encoded;
     }
+    const { name, message } = encoded.error;
+    return { error: { ...encoded.error, stack: `${name}: ${message}` } };
+  }
+
+  #reply(id: number, status: typeof OK | typeof FAILED, value: unknown): void {
+    if (id === 0 || this.#state === "dead") return;
+    this.#sent.length = 0;
+    try {
+      this.#stream.send([id, status, value ?? null], "the reply");
+    } catch (error) {
+      this.#sent.length = 0;
+      const why = `Cannot send the result to the client: ${
+        (error as Error).message
+      }`;
+      const failed = error instanceof RangeError
+        ? new RangeError(why)
+        : new TypeError(why);
+      this.#stream.send([id, FAILED, this.#error(failed)], "the reply");
+    }
+    for (const sent of this.#sent) this.#host.hold(this, sent);
+    this.#sent.length = 0;
+    this.#checkBackpressure();
+  }
+
+  /** Pauses a client that does not read; drops it if it stays stalled. */
+  #checkBackpressure(): void {
+    const { highWater, stallTimeout } = this.#host.limits;
+    if (this.#paused || this.#stream.unsent <= highWater) return;
+    this.#paused = true;
+    this.#socket.pause();
+    const since = performance.now();
+    const poll = setInterval(() => {
+      if (this.#state === "dead") return clearInterval(poll);
+      if (this.#stream.unsent <= highWater / 2) {
+        clearInterval(poll);
+        this.#paused = false;
+        this.#socket.resume();
+        const backlog = this.#backlog;
+        this.#backlog = [];
+        for (const [i, message] of backlog.entries()) {
+          if (this.#paused) {
+            this.#backlog.push(...backlog.slice(i));
+            break;
+          }
+          this.#request(message);
+        }
+      } else if (performance.now() - since > stallTimeout) {
+        clearInterval(poll);
+        this.kill();
+      }
+    }, 20);
   }
 }

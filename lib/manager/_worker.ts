@@ -3,11 +3,12 @@
 import { encodeThrown } from "../_core/codec.ts";
 import { adoptIdentity } from "../_core/identity.ts";
 import { resolveFunction } from "../_core/function_ref.ts";
-import { syncFactories } from "./_served/objects.ts";
-import { type Factory, ManagerServer } from "./_server.ts";
 import type { FromManager, RunManager } from "../_core/protocol.ts";
-import type { ParentPort, SocketEvents } from "../_runtime/mod.ts";
 import { describe } from "../_core/validate.ts";
+import type { ParentPort } from "../_runtime/mod.ts";
+import { type ChannelEnd, channelEnd } from "./_channel.ts";
+import { type Factory, syncFactories } from "./_served/objects.ts";
+import { ManagerServer } from "./_server.ts";
 
 /**
  * Makes a registered class or function into a server factory; `source` is
@@ -34,11 +35,11 @@ export function factoryOf(
   };
 }
 
-let parentSession: SocketEvents | null = null;
+let parentChannel: ChannelEnd | null = null;
 
 /** Bytes the parent sent on its own connection. */
-export function fromParent(bytes: Uint8Array): void {
-  parentSession?.data(bytes);
+export function fromParent(bytes: ArrayBuffer | Uint8Array): void {
+  parentChannel?.receive(bytes);
 }
 
 /**
@@ -54,30 +55,28 @@ export async function serveManager(
   let server: ManagerServer;
   try {
     const factories = message.sync ? syncFactories() : new Map();
-    for (const { typeid, factory } of message.factories) {
-      factories.set(
-        typeid,
-        factoryOf(
-          typeid,
-          await resolveFunction(factory),
-          factory.source,
-        ),
-      );
+    const exposed = new Map<string, readonly string[]>();
+    for (const { typeid, factory, exposed: names } of message.factories) {
+      const fn = await resolveFunction(factory);
+      factories.set(typeid, factoryOf(typeid, fn, factory.source));
+      if (names !== null) exposed.set(typeid, names);
     }
     server = new ManagerServer({
       address: message.address,
       authkey: message.authkey,
       factories,
+      exposed,
+      ...message.server,
     });
     const address = await server.listen();
-    parentSession = server.attach({
-      write(bytes) {
-        parent.postMessage({ type: "manager-data", bytes } as FromManager);
-      },
-      close() {},
-      unref() {},
-      ref() {},
+    const post = (bytes: ArrayBuffer) =>
+      parent.postMessage({ type: "manager-data", bytes } as FromManager);
+    let events = { data(_: Uint8Array) {}, close() {} };
+    parentChannel = channelEnd({ post }, {
+      data: (bytes) => events.data(bytes),
+      close: () => events.close(),
     });
+    events = server.attach(parentChannel.socket);
     parent.postMessage({ type: "manager-ready", address } as FromManager);
   } catch (error) {
     parent.postMessage(

@@ -5,26 +5,25 @@
  *
  * @module
  */
-import {
-  runtime,
-  type SocketAddress,
-  type SocketEvents,
-  type WorkerHandle,
-} from "../_runtime/mod.ts";
-import { authkeyBytes } from "./_auth.ts";
-import { decodeThrown } from "../_core/codec.ts";
-import { identity, nextPid, WORKER_URL } from "../_core/identity.ts";
-import { functionRef, moduleUrls } from "../_core/function_ref.ts";
-import { type Connection, connectionTo } from "./_client.ts";
+import type { SocketAddress, WorkerHandle } from "../_runtime/mod.ts";
+import { identity, nextPid } from "../_core/identity.ts";
+import { functionRef } from "../_core/function_ref.ts";
+import type { RunManager } from "../_core/protocol.ts";
+import { describe, optionsObject } from "../_core/validate.ts";
+import { clientOf, type ManagerClient } from "./_client.ts";
+import { checkExposed } from "./_exposed.ts";
+import { managerSettings } from "./_options.ts";
+import { CREATE, SHUTDOWN } from "./_protocol.ts";
 import { SYNC_TYPES, syncFactories } from "./_served/objects.ts";
 import { ManagerServer } from "./_server.ts";
+import { startServer } from "./_start.ts";
 import { factoryOf } from "./_worker.ts";
-import type { FromManager, RunManager } from "../_core/protocol.ts";
-import { describe, optionsObject } from "../_core/validate.ts";
 import { ProcessError } from "../errors.ts";
 import type { AutoProxy, BaseProxy } from "./proxy.ts";
+import { Server } from "./server.ts";
 
 export type { SocketAddress } from "../_runtime/mod.ts";
+export { Server } from "./server.ts";
 
 /** Options of {@linkcode BaseManager}. */
 export interface BaseManagerOptions {
@@ -43,6 +42,28 @@ export interface BaseManagerOptions {
    * by reference, so they may use their module's imports.
    */
   module?: string | URL | readonly (string | URL)[];
+  /**
+   * Send server-side stacks with errors to every client. By default only
+   * clients in the server's own OS process get them; remote clients get
+   * the error's class and message. @default false
+   */
+  debug?: boolean;
+  /**
+   * The most client connections the server accepts at once (connections
+   * still in their handshake are capped at 64 within these).
+   * @default 512
+   */
+  maxConnections?: number;
+}
+
+/** Options of {@linkcode BaseManager.register}. */
+export interface RegisterOptions {
+  /**
+   * The methods a proxy may call, exactly (it may name a `_` method on
+   * purpose; never `constructor` or `__proto__`). @default the public
+   * methods: those whose name does not start with `_`
+   */
+  exposed?: readonly string[];
 }
 
 /** The factory methods `register` adds to a manager. */
@@ -50,7 +71,6 @@ export type Registered<K extends string, A extends unknown[], T> = {
   readonly [P in K]: (...args: A) => Promise<AutoProxy<T>>;
 };
 
-const KNOWN_OPTIONS = ["address", "authkey", "module"] as const;
 const TYPEID = /^[A-Za-z$][\w$]*$/;
 let created = 0;
 
@@ -84,60 +104,34 @@ export class BaseManager {
   #address: SocketAddress;
   #authkey: Uint8Array;
   #modules: string[];
+  #debug: boolean;
+  #maxConnections: number;
   #factories = new Map<string, unknown>();
-  #state: "initial" | "started" | "connected" | "serving" | "shut down" =
-    "initial";
+  #exposed = new Map<string, readonly string[]>();
+  #state: "initial" | "started" | "connected" | "shut down" = "initial";
   #worker: WorkerHandle | null = null;
-  #connection: Connection | null = null;
+  #client: ManagerClient | null = null;
   #server: ManagerServer | null = null;
 
   /**
    * Describes a manager; nothing runs until `start`, `connect` or `getServer`.
    *
    * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `authkey` is empty or `maxConnections` < 1.
    */
   constructor(options?: BaseManagerOptions) {
-    const what = "create manager";
-    const { address = {}, authkey, module } = optionsObject(
-      what,
-      options,
-      KNOWN_OPTIONS,
-    );
-    const { hostname = "127.0.0.1", port = 0 } = address;
-    if (typeof hostname !== "string") {
-      throw new TypeError(
-        `Cannot ${what}: "address.hostname" must be a string, received ${
-          describe(hostname)
-        }`,
-      );
-    }
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new RangeError(
-        `Cannot ${what}: "address.port" must be an integer from 0 to 65535, received ${
-          describe(port)
-        }`,
-      );
-    }
-    if (
-      authkey !== undefined && typeof authkey !== "string" &&
-      !(authkey instanceof Uint8Array)
-    ) {
-      throw new TypeError(
-        `Cannot ${what}: "authkey" must be a string or a Uint8Array, received ${
-          describe(authkey)
-        }`,
-      );
-    }
-    this.#address = { hostname, port };
-    this.#authkey = authkey === undefined
-      ? crypto.getRandomValues(new Uint8Array(32))
-      : authkeyBytes(authkey);
-    this.#modules = moduleUrls(what, module);
+    const settings = managerSettings(options);
+    this.#address = settings.address;
+    this.#authkey = settings.authkey;
+    this.#modules = settings.modules;
+    this.#debug = settings.debug;
+    this.#maxConnections = settings.maxConnections;
   }
 
   /** Where the server listens: as given, then the bound address once started. */
   get address(): SocketAddress {
-    return this.#server?.address ?? this.#address;
+    return (this.#state === "initial" ? this.#server?.address : null) ??
+      this.#address;
   }
 
   /** The secret clients must know; pass it to `connect` elsewhere. */
@@ -149,21 +143,25 @@ export class BaseManager {
    * Registers a type: the server builds objects with `factory` (a class or
    * a function), and the manager gains a method `typeid(...args)` that
    * creates one and resolves its proxy. Only public methods (not starting
-   * with `_`) are callable through the proxy. A client that `connect`s may
-   * register a typeid without a factory.
+   * with `_`) are callable through the proxy, unless `options.exposed`
+   * names the list. A client that `connect`s may register a typeid without
+   * a factory.
    *
    * @param typeid A name such as `"Counter"`.
-   * @param factory Builds the shared object; omitted on clients.
+   * @param factory Builds the served object; omitted on clients.
+   * @param options `exposed`: the methods a proxy may call.
    * @returns This manager, typed with the new method.
-   * @throws {TypeError} If `typeid` is not an identifier or is taken, or
-   * `factory` is not a function.
+   * @throws {TypeError} If `typeid` is not an identifier or is taken,
+   * `factory` is not a function, or `exposed` is not a list of names.
    * @throws {ProcessError} If the manager already started.
    */
   register<K extends string, A extends unknown[] = unknown[], T = object>(
     typeid: K,
     factory?: ((...args: A) => T) | (new (...args: A) => T),
+    options?: RegisterOptions,
   ): this & Registered<K, A, T> {
     const what = "register manager type";
+    const { exposed } = optionsObject(what, options, ["exposed"]);
     if (typeof typeid !== "string" || !TYPEID.test(typeid)) {
       throw new TypeError(
         `Cannot ${what}: typeid must be an identifier, received ${
@@ -189,6 +187,9 @@ export class BaseManager {
       );
     }
     this.#factories.set(typeid, factory);
+    if (exposed !== undefined) {
+      this.#exposed.set(typeid, checkExposed(what, exposed));
+    }
     Object.defineProperty(this, typeid, {
       value: (...args: unknown[]) => this.create(typeid, ...args),
       configurable: true,
@@ -199,12 +200,11 @@ export class BaseManager {
   /**
    * Starts the server in a new worker and connects to it.
    *
-   * @throws {ProcessError} If already started, or the server cannot start
-   * (for example, the address is in use).
+   * @throws {ProcessError} If already started or shut down, or the server
+   * cannot start (for example, the address is in use).
    */
   async start(): Promise<void> {
-    this.#expect("start manager", "initial");
-    const what = "start manager";
+    this.#expect("start manager");
     const message: RunManager = {
       type: "manager",
       identity: {
@@ -219,58 +219,26 @@ export class BaseManager {
         .filter(([, factory]) => factory !== undefined)
         .map(([typeid, factory]) => ({
           typeid,
-          factory: functionRef(what, "factory", factory, this.#modules),
+          factory: functionRef(
+            "start manager",
+            "factory",
+            factory,
+            this.#modules,
+          ),
+          exposed: this.#exposed.get(typeid) ?? null,
         })),
+      server: { debug: this.#debug, maxConnections: this.#maxConnections },
     };
     this.#state = "started";
-    let channel: SocketEvents | null = null;
-    const started = Promise.withResolvers<SocketAddress>();
-    const worker = runtime.spawn(WORKER_URL, {
-      message(data) {
-        const reply = data as FromManager;
-        if (reply.type === "manager-data") channel?.data(reply.bytes);
-        else if (reply.type === "manager-ready") started.resolve(reply.address);
-        else started.reject(decodeThrown(reply.error));
-      },
-      exit(code) {
-        started.reject(new ProcessError(`its server exited with code ${code}`));
-      },
-    });
-    this.#worker = worker;
-    worker.postMessage(message);
     try {
-      this.#address = await started.promise;
+      const { worker, address, client } = await startServer(message);
+      this.#worker = worker;
+      this.#address = address;
+      this.#client = client;
     } catch (error) {
-      await worker.terminate();
       this.#state = "shut down";
-      throw new ProcessError(
-        `Cannot ${what}: ${(error as Error).message}`,
-        { cause: error },
-      );
+      throw error;
     }
-    // A program that never shuts its manager down still exits.
-    worker.unref();
-    // This thread talks to the server over the worker channel.
-    this.#connection = connectionTo(
-      this.#address,
-      this.#authkey,
-      (events) => {
-        channel = events;
-        return Promise.resolve({
-          write(bytes) {
-            worker.postMessage({ type: "manager-data", bytes });
-          },
-          close() {},
-          unref() {
-            worker.unref();
-          },
-          ref() {
-            worker.ref();
-          },
-        });
-      },
-    );
-    await this.#connection.ready;
   }
 
   /**
@@ -280,11 +248,11 @@ export class BaseManager {
    * @throws {ProcessError} If it cannot be reached.
    */
   async connect(): Promise<void> {
-    this.#expect("connect manager", "initial");
+    this.#expect("connect manager");
     this.#state = "connected";
-    this.#connection = connectionTo(this.#address, this.#authkey);
+    this.#client = clientOf(this.#address, this.#authkey);
     try {
-      await this.#connection.ready;
+      await this.#client.ready;
     } catch (error) {
       this.#state = "initial";
       throw error;
@@ -294,13 +262,14 @@ export class BaseManager {
   /**
    * A server for this manager's types that runs in the calling thread, like
    * Python's `get_server()`; `serveForever()` serves until a client calls
-   * `shutdown()`.
+   * `shutdown()`. Like Python's, it leaves the manager unstarted: once that
+   * server is shut down, `start()` may run one in a worker.
    *
-   * @throws {ProcessError} If the manager already started or connected.
+   * @throws {ProcessError} If the manager already started, connected or
+   * shut down.
    */
   getServer(): Server {
-    this.#expect("get manager server", "initial");
-    this.#state = "serving";
+    this.#expect("get manager server");
     const factories = this.#servesSyncTypes() ? syncFactories() : new Map();
     for (const [typeid, factory] of this.#factories) {
       if (factory !== undefined) {
@@ -311,31 +280,32 @@ export class BaseManager {
       address: this.#address,
       authkey: this.#authkey,
       factories,
+      exposed: this.#exposed,
+      debug: this.#debug,
+      maxConnections: this.#maxConnections,
     });
     return new Server(this.#server);
   }
 
   /**
-   * Creates a shared object of a registered type on the server.
+   * Creates an object of a registered type on the server.
    *
    * @param typeid The registered type.
    * @param args Arguments for its factory; proxies stay proxies.
    * @returns The proxy of the new object.
-   * @throws {RemoteError} If the typeid is unknown to the server or its
-   * factory threw.
+   * @throws {TypeError} If the typeid is unknown to the server.
+   * @throws {Error} What its factory threw, with its class.
    * @throws {ProcessError} If the manager is not started or connected.
    */
-  create(typeid: string, ...args: unknown[]): Promise<BaseProxy> {
-    if (this.#connection === null || this.#state === "shut down") {
-      return Promise.reject(
-        new ProcessError(
-          `Cannot create ${typeid}: the manager is ${this.#state}; call start() or connect() first`,
-        ),
+  async create(typeid: string, ...args: unknown[]): Promise<BaseProxy> {
+    const client = this.#client;
+    if (client === null || this.#state === "shut down") {
+      throw new ProcessError(
+        `Cannot create ${typeid}: the manager is ${this.#state}; call start() or connect() first`,
       );
     }
-    return this.#connection.request("create", typeid, args) as Promise<
-      BaseProxy
-    >;
+    const id = await client.request(CREATE, typeid, args) as number;
+    return client.adopt(typeid, id) as BaseProxy;
   }
 
   /**
@@ -346,13 +316,11 @@ export class BaseManager {
     const state = this.#state;
     this.#state = "shut down";
     if (state === "started") {
-      await this.#connection?.request("shutdown").catch(() => {});
+      await this.#client?.request(SHUTDOWN).catch(() => {});
       await this.#worker?.terminate();
     }
-    if (state === "started" || state === "connected") {
-      this.#connection?.close();
-    }
-    if (state === "serving") this.#server?.shutdown();
+    this.#client?.close();
+    this.#server?.shutdown();
   }
 
   /** Same as {@linkcode BaseManager.shutdown}, for `await using`. */
@@ -364,59 +332,14 @@ export class BaseManager {
     return SYNC_TYPES in this.constructor;
   }
 
-  #expect(what: string, state: "initial"): void {
-    if (this.#state !== state) {
+  #expect(what: string): void {
+    if (this.#state === "shut down") {
+      throw new ProcessError(
+        `Cannot ${what}: it has shut down (a manager starts once; make a new one)`,
+      );
+    }
+    if (this.#state !== "initial") {
       throw new ProcessError(`Cannot ${what}: it is already ${this.#state}`);
     }
-  }
-}
-
-/**
- * A manager server running in the calling thread, from
- * {@linkcode BaseManager.getServer}.
- *
- * @example Usage
- * ```ts
- * import { BaseManager, SyncManager } from "@seed/multiprocessing";
- * import assert from "node:assert/strict";
- *
- * const server = new SyncManager({ authkey: "k" }).getServer();
- * const address = await server.listen();
- * const serving = server.serveForever();
- * const client = new SyncManager({ address, authkey: "k" });
- * await client.connect();
- * const dict = await client.dict({ a: 1 });
- * assert.equal(await dict.get("a"), 1);
- * server.shutdown();
- * await serving;
- * await client.shutdown();
- * ```
- */
-export class Server {
-  #core: ManagerServer;
-
-  /** Wraps a server core; use {@linkcode BaseManager.getServer}. */
-  constructor(core: ManagerServer) {
-    this.#core = core;
-  }
-
-  /** The bound address once listening, else `null`. */
-  get address(): SocketAddress | null {
-    return this.#core.address;
-  }
-
-  /** Starts listening (once); resolves the bound address. */
-  listen(): Promise<SocketAddress> {
-    return this.#core.listen();
-  }
-
-  /** Listens if needed, then resolves once shut down (by a client or here). */
-  serveForever(): Promise<void> {
-    return this.#core.serveForever();
-  }
-
-  /** Stops listening and disconnects every client. */
-  shutdown(): void {
-    this.#core.shutdown();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Proxies: handles to objects that live in a manager's server. Every method
  * is async and runs on the server; a proxy passed to a `Process` (or stored
- * inside another shared object) arrives as a working proxy to the same
+ * inside another served object) arrives as a working proxy to the same
  * object. The server frees an object once no proxy refers to it.
  *
  * @module
@@ -13,27 +13,38 @@ import {
   registerShareable,
 } from "../_core/codec.ts";
 import {
-  type Connection,
-  connectionTo,
+  attachProxy,
+  clientOf,
   IDENTITY,
   makeProxy,
+  type ManagerClient,
   type ProxyIdentity,
   proxyMakers,
-  type ProxyToken,
   withDefaults,
 } from "./_client.ts";
+import { CALL, DECREF } from "./_protocol.ts";
+import type { ProxyToken } from "./proxy_token.ts";
 import { ProcessError } from "../errors.ts";
 
-export type { ProxyToken } from "./_client.ts";
+export type { ProxyToken } from "./proxy_token.ts";
 
 const SHARED_TAG = "ManagerProxy";
 
+/** A proxy in transit to another thread. */
+interface Lent {
+  readonly token: ProxyToken;
+  /** The loan the receiving side ends once it holds its own reference. */
+  readonly key: string;
+  /** Proves to the server that the receiver is in its OS process. */
+  readonly localKey: Uint8Array | undefined;
+}
+
 const finalizer = new FinalizationRegistry<
-  { connection: Connection; id: number }
->(({ connection, id }) => connection.notify("decref", id));
+  { client: ManagerClient; id: number }
+>(({ client, id }) => client.notify(DECREF, id));
 
 /**
- * The base of every proxy: a reference to one shared object on a manager
+ * The base of every proxy: a reference to one served object on a manager
  * server, with {@linkcode BaseProxy.callMethod} to run its methods there.
  * Building one adds a reference on the server; garbage collection or
  * {@linkcode BaseProxy.decref} removes it.
@@ -51,39 +62,36 @@ const finalizer = new FinalizationRegistry<
  */
 export class BaseProxy {
   #token: ProxyToken;
-  #connection: Connection;
+  #client: ManagerClient;
   #released = false;
 
-  /** Attaches to the shared object `token` describes (one more reference). */
+  /** Attaches to the served object `token` describes (one more reference). */
   constructor(token: ProxyToken) {
     this.#token = token;
-    this.#connection = connectionTo(token.address, token.authkey);
-    this.#connection.notify("incref", token.id);
-    finalizer.register(
-      this,
-      { connection: this.#connection, id: token.id },
-      this,
-    );
+    this.#client = attachProxy(token);
+    finalizer.register(this, { client: this.#client, id: token.id }, this);
   }
 
-  /** The registered type of the shared object, e.g. `"list"`. */
+  /** The registered type of the served object, e.g. `"list"`. */
   get typeid(): string {
     return this.#token.typeid;
   }
 
-  /** The shared object's id on its server. */
+  /** The served object's id on its server. */
   get id(): number {
     return this.#token.id;
   }
 
   /**
-   * Calls `method(...args)` on the shared object, on the server.
+   * Calls `method(...args)` on the served object, on the server.
    *
-   * @param method A public method of the shared object.
+   * @param method A public method of the served object.
    * @param args Its arguments; proxies among them stay proxies.
    * @returns What the method returned (proxies arrive as proxies).
-   * @throws {RemoteError} If the method threw on the server, or is unknown
-   * or private; `cause` holds the server's name, message and stack.
+   * @throws {Error} What the method threw on the server, with its class
+   * (this library's error classes and JavaScript's built-in ones; other
+   * classes arrive as an `Error` with their `name`).
+   * @throws {TypeError} If the method is not exposed.
    * @throws {ProcessError} If the proxy was released or the server is gone.
    */
   callMethod(method: string, args: readonly unknown[] = []): Promise<unknown> {
@@ -94,7 +102,7 @@ export class BaseProxy {
         ),
       );
     }
-    return this.#connection.request("call", this.#token.id, method, args);
+    return this.#client.request(CALL, this.#token.id, method, args);
   }
 
   /**
@@ -105,7 +113,7 @@ export class BaseProxy {
     if (this.#released) return;
     this.#released = true;
     finalizer.unregister(this);
-    this.#connection.notify("decref", this.#token.id);
+    this.#client.notify(DECREF, this.#token.id);
   }
 
   /** Same as {@linkcode BaseProxy.decref}, for `using`. */
@@ -116,7 +124,7 @@ export class BaseProxy {
   /** @ignore Identifies the proxy to the manager wire format. */
   [IDENTITY](): ProxyIdentity {
     return {
-      connection: this.#connection,
+      client: this.#client,
       typeid: this.#token.typeid,
       id: this.#token.id,
     };
@@ -127,15 +135,20 @@ export class BaseProxy {
    * object for it until the other side has attached.
    */
   [reduce](): Reduced {
-    this.#connection.notify("lend", this.#token.id);
-    return reduced(SHARED_TAG, this.#token);
+    const lent: Lent = {
+      token: this.#token,
+      key: this.#client.lend(this.#token.id),
+      localKey: this.#client.localKey,
+    };
+    return reduced(SHARED_TAG, lent);
   }
 }
 
 registerShareable(SHARED_TAG, (state) => {
-  const token = state as ProxyToken;
+  const { token, key, localKey } = state as Lent;
+  const client = clientOf(token.address, token.authkey, { localKey });
   const proxy = makeProxy(token);
-  connectionTo(token.address, token.authkey).notify("unlend", token.id);
+  client.unlend(key);
   return proxy;
 });
 
@@ -159,7 +172,7 @@ export type AutoProxy<T> =
  * Makes the generic proxy for a registered type: any method name is sent to
  * the server, which allows only the object's public methods.
  *
- * @param token The shared object to attach to.
+ * @param token The served object to attach to.
  * @returns A proxy whose every property is an async method.
  * @example Usage
  * ```ts
@@ -231,11 +244,11 @@ export class ListProxy<T = unknown> extends BaseProxy {
   async extend(items: Iterable<T>): Promise<void> {
     await this.callMethod("extend", [[...items]]);
   }
-  /** The item at `index` (negative counts from the end). @throws {RemoteError} If out of range. */
+  /** The item at `index` (negative counts from the end). @throws {RangeError} If out of range. */
   get(index: number): Promise<T> {
     return this.callMethod("get", [index]) as Promise<T>;
   }
-  /** Replaces the item at `index`. @throws {RemoteError} If out of range. */
+  /** Replaces the item at `index`. @throws {RangeError} If out of range. */
   async set(index: number, item: T): Promise<void> {
     await this.callMethod("set", [index, item]);
   }
@@ -251,11 +264,11 @@ export class ListProxy<T = unknown> extends BaseProxy {
   async insert(index: number, item: T): Promise<void> {
     await this.callMethod("insert", [index, item]);
   }
-  /** Removes the first item equal to `item`. @throws {RemoteError} If none is. */
+  /** Removes the first item equal to `item`. @throws {RangeError} If none is. */
   async remove(item: T): Promise<void> {
     await this.callMethod("remove", [item]);
   }
-  /** The index of the first item equal to `item`. @throws {RemoteError} If none is. */
+  /** The index of the first item equal to `item`. @throws {RangeError} If none is. */
   index(item: T, start?: number, end?: number): Promise<number> {
     return this.callMethod("index", withDefaults(item, start, end)) as Promise<
       number
@@ -362,7 +375,7 @@ export class DictProxy<K extends string | number = string, V = unknown>
   /**
    * Removes `key` and returns its value, or `fallback` when missing.
    *
-   * @throws {RemoteError} If `key` is missing and no fallback is given.
+   * @throws {RangeError} If `key` is missing and no fallback is given.
    */
   pop(key: K, ...fallback: [V?]): Promise<V> {
     return this.callMethod("pop", [key, ...fallback]) as Promise<V>;

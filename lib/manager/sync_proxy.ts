@@ -52,7 +52,7 @@ export class AcquirerProxy extends BaseProxy {
       withDefaults(options),
     ) as Promise<boolean>;
   }
-  /** Releases. @throws {RemoteError} If not held (by this thread, for an RLock) or over-released. */
+  /** Releases. @throws {RangeError} If not held (by this thread, for an RLock) or over-released. */
   async release(): Promise<void> {
     await this.callMethod("release");
   }
@@ -107,11 +107,11 @@ export class ConditionProxy extends AcquirerProxy {
     }
     return result;
   }
-  /** Wakes up to `n` waiters. @throws {RemoteError} If the lock is not held. */
+  /** Wakes up to `n` waiters. @throws {RangeError} If the lock is not held. */
   async notify(n = 1): Promise<void> {
     await this.callMethod("notify", [n]);
   }
-  /** Wakes every waiter. @throws {RemoteError} If the lock is not held. */
+  /** Wakes every waiter. @throws {RangeError} If the lock is not held. */
   async notifyAll(): Promise<void> {
     await this.callMethod("notifyAll");
   }
@@ -172,7 +172,7 @@ export class BarrierProxy extends BaseProxy {
   /**
    * Waits until `parties` callers wait; resolves this caller's arrival index.
    *
-   * @throws {RemoteError} With cause `BrokenBarrierError` if the barrier
+   * @throws {BrokenBarrierError} If the barrier
    * breaks, is reset, or the timeout passes.
    */
   wait(timeoutMs?: number): Promise<number> {
@@ -220,14 +220,14 @@ export class BarrierProxy extends BaseProxy {
  * ```
  */
 export class QueueProxy<T = unknown> extends BaseProxy {
-  /** Adds `item`. @throws {RemoteError} With cause `Full` if full and not waiting (long enough). */
+  /** Adds `item`. @throws {Full} If full and not waiting (long enough). */
   async put(item: T, options?: ProxyQueueOptions): Promise<void> {
     await this.callMethod(
       "put",
       withDefaults(item, options),
     );
   }
-  /** Removes and returns the oldest item. @throws {RemoteError} With cause `Empty` if empty and not waiting (long enough). */
+  /** Removes and returns the oldest item. @throws {Empty} If empty and not waiting (long enough). */
   get(options?: ProxyQueueOptions): Promise<T> {
     return this.callMethod(
       "get",

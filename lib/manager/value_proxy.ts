@@ -22,7 +22,7 @@ import { BaseProxy } from "./proxy.ts";
  * ```
  */
 export class NamespaceProxy extends BaseProxy {
-  /** The attribute `name`. @throws {RemoteError} If it is not set. */
+  /** The attribute `name`. @throws {RangeError} If it is not set. */
   get(name: string): Promise<unknown> {
     return this.callMethod("get", [name]);
   }
@@ -92,7 +92,7 @@ export class ArrayProxy<T extends number | bigint = number> extends BaseProxy {
   get(index: number): Promise<T> {
     return this.callMethod("get", [index]) as Promise<T>;
   }
-  /** Replaces the item at `index`. @throws {RemoteError} If out of range or of the wrong type. */
+  /** Replaces the item at `index`. @throws {RangeError} If out of range or not in the typecode's range. @throws {TypeError} If of the wrong type. */
   async set(index: number, value: T): Promise<void> {
     await this.callMethod("set", [index, value]);
   }

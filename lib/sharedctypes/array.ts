@@ -16,17 +16,19 @@ import { lockOption, type SynchronizedOptions } from "./_synchronized.ts";
 import { describe } from "../_core/validate.ts";
 import { type Lock, RLock } from "../sync/lock.ts";
 import { adoptedOr, rebuildOver } from "../_core/shared.ts";
+import type {
+  AnyTypedArray,
+  Typecode,
+  TypecodeValue,
+  TypedArrayOf,
+} from "./typecodes.ts";
 import {
-  type AnyTypedArray,
   checkItem,
   fromStored,
-  type Typecode,
   TYPECODE_LIST,
   type TypecodeInfo,
   typecodeInfo,
-  type TypecodeValue,
-  type TypedArrayOf,
-} from "./typecodes.ts";
+} from "./_typecodes.ts";
 
 /** What the typed array of a `RawArray` adds. */
 export interface RawArrayMethods<T extends Typecode> {

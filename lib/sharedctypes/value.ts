@@ -14,15 +14,13 @@ import {
 import { adoptedOr, rebuildOver } from "../_core/shared.ts";
 import { lockOption, type SynchronizedOptions } from "./_synchronized.ts";
 import type { Lock, RLock } from "../sync/lock.ts";
+import type { IntegerTypecode, Typecode, TypecodeValue } from "./typecodes.ts";
 import {
   checkItem,
   fromStored,
-  type IntegerTypecode,
-  type Typecode,
   type TypecodeInfo,
   typecodeInfo,
-  type TypecodeValue,
-} from "./typecodes.ts";
+} from "./_typecodes.ts";
 
 export type { SynchronizedOptions } from "./_synchronized.ts";
 

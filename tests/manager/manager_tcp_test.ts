@@ -8,7 +8,11 @@ import { after, before, describe, test } from "node:test";
 import { AuthenticationError, BaseManager, SyncManager } from "../../mod.ts";
 import { answer } from "../../lib/manager/_auth.ts";
 import { runtime, type SocketAddress } from "../../lib/_runtime/mod.ts";
-import { MAX_FRAME_BYTES, WireCodec } from "../../lib/manager/_wire.ts";
+import { WireCodec } from "../../lib/manager/_wire.ts";
+import {
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+} from "../../lib/manager/_protocol.ts";
 import type { Store } from "../fixtures/manager_server.ts";
 
 const built = import.meta.url.endsWith(".js");
@@ -141,7 +145,9 @@ describe("BaseManager over TCP", () => {
     const before = await store.toObject();
     const sessions: Promise<void>[] = [];
     let frames = 0;
+    // 25 at a time: the server caps connections in their handshake at 64.
     for (let i = 0; i < 50; i++) {
+      if (i % 25 === 0) await Promise.all(sessions);
       // Before the handshake: random bytes, a wrong first message, a huge header.
       sessions.push(rawSession(address, (write) => {
         for (let j = 0; j < 10; j++, frames++) {
@@ -167,7 +173,14 @@ describe("BaseManager over TCP", () => {
             new TextEncoder().encode(AUTHKEY),
             question,
           );
-          write(codec.frame(["answer", digest, new Uint8Array(32)]));
+          write(
+            codec.frame([
+              "answer",
+              digest,
+              new Uint8Array(32),
+              PROTOCOL_VERSION,
+            ]),
+          );
           for (let j = 0; j < 10; j++, frames++) {
             write(
               j < 5
@@ -217,5 +230,41 @@ describe("BaseManager over TCP", () => {
     await serving;
     await assert.rejects(dict.get("a"), { name: "ProcessError" });
     await client.shutdown();
+  });
+
+  test("400 idle sockets against a server limited to 256 file descriptors: it survives and a client gets in", async () => {
+    // The server runs with `ulimit -n 256`; idle sockets beyond the cap on
+    // unproven connections are dropped, so it never runs out.
+    const limited = spawn("sh", [
+      "-c",
+      `ulimit -n 256 && exec "$0" run -A "$1" "$2"`,
+      join(root, "node_modules/.bin/deno"),
+      join(root, "tests/fixtures/manager_server.ts"),
+      AUTHKEY,
+    ], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const at: SocketAddress = await new Promise((resolve, reject) => {
+        let out = "";
+        limited.stdout!.on("data", (chunk) => {
+          out += chunk;
+          if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]));
+        });
+        limited.on("exit", (code) => reject(new Error(`exited: ${code}`)));
+      });
+      const idle: Promise<void>[] = [];
+      for (let i = 0; i < 400; i++) {
+        idle.push(rawSession(at, () => {}));
+        if (i % 50 === 49) await new Promise((r) => setTimeout(r, 10));
+      }
+      await using manager = connectStore(at);
+      await manager.connect();
+      const store = await manager.getStore();
+      await store.set("in", true);
+      assert.equal(await store.get("in"), true);
+      await Promise.all(idle);
+      assert.equal(limited.exitCode, null);
+    } finally {
+      limited.kill("SIGKILL");
+    }
   });
 });

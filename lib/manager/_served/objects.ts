@@ -2,24 +2,23 @@
 // whose public methods are what proxies may call. Python's semantics:
 // negative indexes count from the end, equality is by value, and `sort`
 // orders numbers numerically.
-import type { Factory } from "../_server.ts";
-import { ServerRef } from "../_session.ts";
+import { ServedRef } from "./ref.ts";
 import {
-  SharedBarrier,
-  SharedBoundedSemaphore,
-  SharedCondition,
-  SharedEvent,
-  SharedLock,
-  SharedQueue,
-  SharedRLock,
-  SharedSemaphore,
+  ServedBarrier,
+  ServedBoundedSemaphore,
+  ServedCondition,
+  ServedEvent,
+  ServedLock,
+  ServedRLock,
+  ServedSemaphore,
 } from "./sync.ts";
+import { ServedQueue } from "./queue.ts";
 import {
   at,
   isIterable,
-  SharedArray,
-  SharedNamespace,
-  SharedValue,
+  ServedArray,
+  ServedNamespace,
+  ServedValue,
 } from "./values.ts";
 import { describe } from "../../_core/validate.ts";
 
@@ -27,7 +26,7 @@ import { describe } from "../../_core/validate.ts";
 export function equal(a: unknown, b: unknown): boolean {
   if (a === b || (a !== a && b !== b)) return true;
   // Two proxies are equal when they refer to the same shared object.
-  if (a instanceof ServerRef && b instanceof ServerRef) return a.id === b.id;
+  if (a instanceof ServedRef && b instanceof ServedRef) return a.id === b.id;
   if (typeof a !== "object" || typeof b !== "object" || !a || !b) return false;
   if (globalThis.Array.isArray(a)) {
     return globalThis.Array.isArray(b) && a.length === b.length &&
@@ -67,7 +66,7 @@ function compare(a: unknown, b: unknown): number {
 }
 
 /** The server side of `manager.list()`. */
-export class SharedList {
+export class ServedList {
   #items: unknown[];
 
   constructor(init: unknown = []) {
@@ -178,7 +177,7 @@ function key(what: string, value: unknown): Key {
 }
 
 /** The server side of `manager.dict()`; insertion-ordered like Python's. */
-export class SharedDict {
+export class ServedDict {
   #map = new Map<Key, unknown>();
 
   constructor(init: unknown = null) {
@@ -264,19 +263,20 @@ export class SharedDict {
     return this.#map.get(id);
   }
   toObject(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of this.#map) out[String(k)] = v;
-    return out;
+    // Own data properties, so a "__proto__" key stays data.
+    return Object.fromEntries(
+      [...this.#map].map(([k, v]) => [String(k), v]),
+    );
   }
 }
 
 function conditionLock(
   lock: unknown,
   resolve: (value: unknown) => unknown,
-): SharedLock | SharedRLock | undefined {
+): ServedLock | ServedRLock | undefined {
   if (lock === null || lock === undefined) return undefined;
   const found = resolve(lock);
-  if (found instanceof SharedLock || found instanceof SharedRLock) return found;
+  if (found instanceof ServedLock || found instanceof ServedRLock) return found;
   throw new TypeError(
     `Cannot create Condition: the lock must be a Lock or RLock proxy of this manager, received ${
       describe(lock)
@@ -287,26 +287,35 @@ function conditionLock(
 /** Marks a manager class whose server serves {@linkcode syncFactories}. */
 export const SYNC_TYPES: unique symbol = Symbol("serves the SyncManager types");
 
+/**
+ * Builds a served object from the arguments of a create request; `resolve`
+ * turns a proxy among them into the object it refers to on this server.
+ */
+export type Factory = (
+  args: unknown[],
+  resolve: (value: unknown) => unknown,
+) => object;
+
 /** The typeids every SyncManager serves, and how each is built. */
 export function syncFactories(): Map<string, Factory> {
   const opt = (value: unknown) => value ?? undefined;
-  const queue = (a: unknown[]) => new SharedQueue(opt(a[0]));
+  const queue = (a: unknown[]) => new ServedQueue(opt(a[0]));
   return new Map<string, Factory>([
-    ["list", (a) => new SharedList(opt(a[0]))],
-    ["dict", (a) => new SharedDict(a[0] ?? null)],
-    ["Namespace", (a) => new SharedNamespace(a[0] ?? null)],
-    ["Value", (a) => new SharedValue(a[0], a[1])],
-    ["Array", (a) => new SharedArray(a[0], a[1])],
-    ["Lock", () => new SharedLock()],
-    ["RLock", () => new SharedRLock()],
-    ["Semaphore", (a) => new SharedSemaphore(opt(a[0]))],
-    ["BoundedSemaphore", (a) => new SharedBoundedSemaphore(opt(a[0]))],
+    ["list", (a) => new ServedList(opt(a[0]))],
+    ["dict", (a) => new ServedDict(a[0] ?? null)],
+    ["Namespace", (a) => new ServedNamespace(a[0] ?? null)],
+    ["Value", (a) => new ServedValue(a[0], a[1])],
+    ["Array", (a) => new ServedArray(a[0], a[1])],
+    ["Lock", () => new ServedLock()],
+    ["RLock", () => new ServedRLock()],
+    ["Semaphore", (a) => new ServedSemaphore(opt(a[0]))],
+    ["BoundedSemaphore", (a) => new ServedBoundedSemaphore(opt(a[0]))],
     [
       "Condition",
-      (a, resolve) => new SharedCondition(conditionLock(a[0], resolve)),
+      (a, resolve) => new ServedCondition(conditionLock(a[0], resolve)),
     ],
-    ["Event", () => new SharedEvent()],
-    ["Barrier", (a) => new SharedBarrier(a[0], a[1] as null)],
+    ["Event", () => new ServedEvent()],
+    ["Barrier", (a) => new ServedBarrier(a[0], a[1] as null)],
     ["Queue", queue],
     ["JoinableQueue", queue],
   ]);

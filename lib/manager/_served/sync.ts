@@ -1,93 +1,95 @@
 // The synchronization types a SyncManager serves: plain objects owned by the
 // server with async methods, so one client's wait never blocks another. The
-// owner of an RLock or Condition is the client session (one per thread).
-import { currentCaller } from "../_server.ts";
-import { BrokenBarrierError, Empty, Full } from "../../errors.ts";
-import { checkTimeout, startTimer, type Timer } from "../../_core/timeout.ts";
+// owner of an RLock or Condition is the client connection (one per thread).
+//
+// A client that disconnects while waiting has its waits cancelled: units
+// and wake-ups go to live waiters only. A lock *held* by a client that
+// disconnects stays held, as in Python, and as a local Lock held by a
+// terminated Process does (see "Locks held by a process that dies" in the
+// README).
+import { type Caller, currentCaller } from "./caller.ts";
+import { Waiters, type WaitOptions } from "./waiters.ts";
+import { checkTimeout } from "../../_core/timeout.ts";
+import { describe } from "../../_core/validate.ts";
+import { BrokenBarrierError } from "../../errors.ts";
 
-/** How long a blocking call may wait; `timeout` in milliseconds. */
-export interface WaitOptions {
-  blocking?: boolean;
-  block?: boolean;
-  timeout?: number | null;
-}
+export type { WaitOptions } from "./waiters.ts";
 
-/** FIFO waiters, each woken once with `true`, or `false` on timeout. */
-class Waiters {
-  #queue: ((woken: boolean) => void)[] = [];
+const INT32_MAX = 2 ** 31 - 1;
 
-  get size(): number {
-    return this.#queue.length;
-  }
-
-  wait(timeout: number | undefined): Promise<boolean> {
-    return new Promise((resolve) => {
-      let timer: Timer | undefined;
-      const wake = (woken: boolean) => {
-        timer?.clear();
-        resolve(woken);
-      };
-      this.#queue.push(wake);
-      if (timeout !== undefined) {
-        timer = startTimer(timeout, () => {
-          const i = this.#queue.indexOf(wake);
-          if (i >= 0) this.#queue.splice(i, 1);
-          resolve(false);
-        });
-      }
-    });
-  }
-
-  wake(n = 1): number {
-    const woken = this.#queue.splice(0, n);
-    for (const w of woken) w(true);
-    return woken.length;
-  }
-}
-
-function timeoutOf(what: string, options: WaitOptions | null | undefined) {
+/** The wait a call asks for: 0 when not blocking. */
+export function timeoutOf(
+  what: string,
+  options: WaitOptions | null | undefined,
+): number | undefined {
   const blocking = options?.blocking ?? options?.block ?? true;
   return blocking ? checkTimeout(what, options?.timeout) : 0;
 }
 
 /** The server side of `manager.Semaphore()`; also the base of Lock. */
-export class SharedSemaphore {
+export class ServedSemaphore {
   #value: number;
   #waiters = new Waiters();
   readonly #what: string;
   readonly #bound: number;
 
   constructor(value: unknown = 1, what = "Semaphore", bounded = false) {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+    if (typeof value !== "number") {
+      throw new TypeError(
+        `Cannot create ${what}: value must be a number, received ${
+          describe(value)
+        }`,
+      );
+    }
+    if (!Number.isInteger(value) || value < 0 || value > INT32_MAX) {
       throw new RangeError(
-        `Cannot create ${what}: value must be an integer >= 0, received ${value}`,
+        `Cannot create ${what}: value must be an integer from 0 to ${INT32_MAX}, received ${value}`,
       );
     }
     this.#value = value;
     this.#what = what;
-    this.#bound = bounded ? value : Infinity;
+    this.#bound = bounded ? value : INT32_MAX;
   }
 
-  async acquire(options?: WaitOptions | null): Promise<boolean> {
+  acquire(options?: WaitOptions | null): Promise<boolean> {
     const timeout = timeoutOf(`acquire ${this.#what}`, options);
+    return this._acquireFor(currentCaller(), timeout);
+  }
+
+  /** Acquires on behalf of `me` (for the owner-aware types built on this). */
+  async _acquireFor(me: Caller, timeout: number | undefined): Promise<boolean> {
     if (this.#value > 0 && this.#waiters.size === 0) {
       this.#value--;
       return true;
     }
     if (timeout === 0) return false;
-    return await this.#waiters.wait(timeout);
+    // A woken waiter takes the unit directly (see release).
+    return await this.#waiters.wait(me, timeout);
   }
 
-  release(n = 1): void {
-    for (let i = 0; i < n; i++) {
-      if (this.#value + 1 > this.#bound) {
-        throw new RangeError(
-          `Cannot release ${this.#what}: released more times than acquired`,
-        );
-      }
-      // A woken waiter takes the unit directly.
-      if (this.#waiters.wake(1) === 0) this.#value++;
+  /** Gives back `n` units; O(1) whatever `n`. */
+  release(n: unknown = 1): void {
+    if (typeof n !== "number") {
+      throw new TypeError(
+        `Cannot release ${this.#what}: n must be a number, received ${
+          describe(n)
+        }`,
+      );
     }
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(
+        `Cannot release ${this.#what}: n must be an integer of at least 1, received ${n}`,
+      );
+    }
+    const handed = Math.min(n, this.#waiters.size);
+    if (this.#value + n - handed > this.#bound) {
+      throw new RangeError(
+        this.#bound === INT32_MAX
+          ? `Cannot release ${this.#what}: its value would pass ${INT32_MAX}`
+          : `Cannot release ${this.#what}: released more times than acquired`,
+      );
+    }
+    this.#value += n - this.#waiters.wake(handed);
   }
 
   getValue(): number {
@@ -96,7 +98,7 @@ export class SharedSemaphore {
 }
 
 /** The server side of `manager.Lock()`. */
-export class SharedLock extends SharedSemaphore {
+export class ServedLock extends ServedSemaphore {
   constructor() {
     super(1, "Lock", true);
   }
@@ -105,21 +107,21 @@ export class SharedLock extends SharedSemaphore {
     return this.getValue() === 0;
   }
 
-  // A Condition's view of its lock (`_` methods cannot be called remotely).
+  // A Condition's view of its lock (`_` methods are not exposed).
   // A plain Lock has no owner: held means locked.
 
-  _ownedBy(_me: object): boolean {
+  _ownedBy(_me: Caller): boolean {
     return this.locked();
   }
 
-  _releaseAll(me: object): number {
+  _releaseAll(me: Caller): number {
     if (!this._ownedBy(me)) throw notHeld("wait on");
     this.release();
     return 1;
   }
 
-  async _restore(_me: object, _depth: number): Promise<void> {
-    await this.acquire();
+  async _restore(me: Caller, _depth: number): Promise<void> {
+    await this._acquireFor(me, undefined);
   }
 }
 
@@ -130,16 +132,16 @@ function notHeld(what: string): RangeError {
 }
 
 /** The server side of `manager.BoundedSemaphore()`. */
-export class SharedBoundedSemaphore extends SharedSemaphore {
+export class ServedBoundedSemaphore extends ServedSemaphore {
   constructor(value: unknown = 1) {
     super(value, "BoundedSemaphore", true);
   }
 }
 
-/** The server side of `manager.RLock()`: re-entrant for its owner session. */
-export class SharedRLock {
-  #lock = new SharedLock();
-  #owner: object | null = null;
+/** The server side of `manager.RLock()`: re-entrant for its owner client. */
+export class ServedRLock {
+  #lock = new ServedLock();
+  #owner: Caller | null = null;
   #count = 0;
 
   async acquire(options?: WaitOptions | null): Promise<boolean> {
@@ -148,7 +150,8 @@ export class SharedRLock {
       this.#count++;
       return true;
     }
-    if (!await this.#lock.acquire(options)) return false;
+    const timeout = timeoutOf("acquire RLock", options);
+    if (!await this.#lock._acquireFor(me, timeout)) return false;
     this.#owner = me;
     this.#count = 1;
     return true;
@@ -170,14 +173,14 @@ export class SharedRLock {
     return this.#owner !== null;
   }
 
-  // A Condition's view of its lock (`_` methods cannot be called remotely).
+  // A Condition's view of its lock (`_` methods are not exposed).
 
-  _ownedBy(me: object): boolean {
+  _ownedBy(me: Caller): boolean {
     return this.#owner === me;
   }
 
   /** Releases fully for a Condition wait; returns the depth to restore. */
-  _releaseAll(me: object): number {
+  _releaseAll(me: Caller): number {
     if (this.#owner !== me) throw notHeld("wait on");
     const depth = this.#count;
     this.#owner = null;
@@ -186,19 +189,19 @@ export class SharedRLock {
     return depth;
   }
 
-  async _restore(me: object, depth: number): Promise<void> {
-    await this.#lock.acquire();
+  async _restore(me: Caller, depth: number): Promise<void> {
+    if (!await this.#lock._acquireFor(me, undefined)) return;
     this.#owner = me;
     this.#count = depth;
   }
 }
 
 /** The server side of `manager.Condition(lock?)`: over `lock`, or its own RLock. */
-export class SharedCondition {
-  #lock: SharedLock | SharedRLock;
+export class ServedCondition {
+  #lock: ServedLock | ServedRLock;
   #waiters = new Waiters();
 
-  constructor(lock: SharedLock | SharedRLock = new SharedRLock()) {
+  constructor(lock: ServedLock | ServedRLock = new ServedRLock()) {
     this.#lock = lock;
   }
 
@@ -214,8 +217,9 @@ export class SharedCondition {
     const ms = checkTimeout("wait on Condition", timeout);
     const me = currentCaller();
     const depth = this.#lock._releaseAll(me);
-    const woken = await this.#waiters.wait(ms);
-    await this.#lock._restore(me, depth);
+    const woken = await this.#waiters.wait(me, ms);
+    // A client that left does not take the lock back.
+    if (me.alive) await this.#lock._restore(me, depth);
     return woken;
   }
 
@@ -230,7 +234,7 @@ export class SharedCondition {
 }
 
 /** The server side of `manager.Event()`. */
-export class SharedEvent {
+export class ServedEvent {
   #flag = false;
   #waiters = new Waiters();
 
@@ -251,13 +255,13 @@ export class SharedEvent {
     const ms = checkTimeout("wait on Event", timeout);
     if (this.#flag) return true;
     if (ms === 0) return false;
-    await this.#waiters.wait(ms);
+    await this.#waiters.wait(currentCaller(), ms);
     return this.#flag;
   }
 }
 
 /** The server side of `manager.Barrier()`. */
-export class SharedBarrier {
+export class ServedBarrier {
   #parties: number;
   #timeout: number | undefined;
   #arrived = 0;
@@ -281,6 +285,7 @@ export class SharedBarrier {
   async wait(timeout?: number | null): Promise<number> {
     const ms = checkTimeout("wait on Barrier", timeout) ?? this.#timeout;
     if (this.#broken) throw new BrokenBarrierError("Barrier is broken");
+    const me = currentCaller();
     const round = this.#round;
     const index = this.#arrived++;
     if (this.#arrived === this.#parties) {
@@ -288,7 +293,8 @@ export class SharedBarrier {
       this.#next();
       return index;
     }
-    if (!await this.#waiters.wait(ms)) this.abort();
+    // A party that left stays counted (as in Python) but breaks nothing.
+    if (!await this.#waiters.wait(me, ms) && me.alive) this.abort();
     if (!round.passed) throw new BrokenBarrierError("Barrier is broken");
     return index;
   }
@@ -319,81 +325,5 @@ export class SharedBarrier {
     this.#round = { passed: false };
     this.#arrived = 0;
     this.#waiters.wake(Infinity);
-  }
-}
-
-/** The server side of `manager.Queue()` and `manager.JoinableQueue()`. */
-export class SharedQueue {
-  #items: unknown[] = [];
-  #maxsize: number;
-  #getters = new Waiters();
-  #putters = new Waiters();
-  #unfinished = 0;
-  #joiners = new Waiters();
-
-  constructor(maxsize: unknown = 0) {
-    if (typeof maxsize !== "number" || !Number.isInteger(maxsize)) {
-      throw new TypeError(
-        `Cannot create Queue: maxsize must be an integer, received ${maxsize}`,
-      );
-    }
-    this.#maxsize = maxsize <= 0 ? Infinity : maxsize;
-  }
-
-  async put(item: unknown, options?: WaitOptions | null): Promise<void> {
-    const timeout = timeoutOf("put to Queue", options);
-    while (this.#items.length >= this.#maxsize) {
-      if (timeout === 0 || !await this.#putters.wait(timeout)) {
-        throw new Full("Queue is full");
-      }
-    }
-    this.#items.push(item);
-    this.#unfinished++;
-    this.#getters.wake(1);
-  }
-
-  async get(options?: WaitOptions | null): Promise<unknown> {
-    const timeout = timeoutOf("get from Queue", options);
-    while (this.#items.length === 0) {
-      if (timeout === 0 || !await this.#getters.wait(timeout)) {
-        throw new Empty("Queue is empty");
-      }
-    }
-    const item = this.#items.shift();
-    this.#putters.wake(1);
-    return item;
-  }
-
-  putNowait(item: unknown): Promise<void> {
-    return this.put(item, { block: false });
-  }
-
-  getNowait(): Promise<unknown> {
-    return this.get({ block: false });
-  }
-
-  qsize(): number {
-    return this.#items.length;
-  }
-
-  empty(): boolean {
-    return this.#items.length === 0;
-  }
-
-  full(): boolean {
-    return this.#items.length >= this.#maxsize;
-  }
-
-  taskDone(): void {
-    if (this.#unfinished === 0) {
-      throw new RangeError(
-        "Cannot mark task done: taskDone() called more times than items were put",
-      );
-    }
-    if (--this.#unfinished === 0) this.#joiners.wake(Infinity);
-  }
-
-  async join(): Promise<void> {
-    while (this.#unfinished > 0) await this.#joiners.wait(undefined);
   }
 }

@@ -1,6 +1,16 @@
 // The value types a SyncManager serves (Namespace, Value, Array), and the
 // index and iterable checks its sequences share.
 import { describe } from "../../_core/validate.ts";
+import type { AnyTypedArray } from "../../sharedctypes/typecodes.ts";
+import {
+  checkItem,
+  fromStored,
+  type TypecodeInfo,
+  typecodeInfo,
+} from "../../sharedctypes/_typecodes.ts";
+
+/** The most items a served Array may hold (2^27: 1 GiB of doubles). */
+const MAX_ITEMS = 2 ** 27;
 
 /** Python-style index: negative counts from the end; throws when out of range. */
 export function at(
@@ -31,7 +41,7 @@ export function isIterable(value: unknown): value is Iterable<unknown> {
 }
 
 /** The server side of `manager.Namespace()`: named attributes. */
-export class SharedNamespace {
+export class ServedNamespace {
   #attrs = new Map<string, unknown>();
 
   constructor(init: unknown = null) {
@@ -67,6 +77,7 @@ export class SharedNamespace {
     return this.#attrs.delete(attribute("delete", name));
   }
   toObject(): Record<string, unknown> {
+    // Own data properties, so a "__proto__" attribute stays data.
     return Object.fromEntries(this.#attrs);
   }
 }
@@ -82,74 +93,57 @@ function attribute(what: string, name: unknown): string {
   return name;
 }
 
-/** The server side of `manager.Value()`; like Python's, it stores any value. */
-export class SharedValue {
-  #typecode: string;
-  #value: unknown;
+/** The server side of `manager.Value()`: one item of a typecode. */
+export class ServedValue {
+  #info: TypecodeInfo;
+  #cell: AnyTypedArray;
 
   constructor(typecode: unknown, value: unknown = null) {
-    this.#typecode = typecodeOf("create Value", typecode);
-    this.#value = value;
+    this.#info = typecodeInfo("create Value", typecode);
+    this.#cell = cells(this.#info, 1);
+    if (value !== null) this.#store("create Value", value);
   }
   get(): unknown {
-    return this.#value;
+    return fromStored(this.#info, this.#cell[0]);
   }
   set(value: unknown): void {
-    this.#value = value;
+    this.#store("set value", value);
   }
   typecode(): string {
-    return this.#typecode;
+    return this.#info.code;
+  }
+
+  #store(what: string, value: unknown): void {
+    (this.#cell as unknown as unknown[])[0] = checkItem(
+      what,
+      this.#info,
+      value,
+    );
   }
 }
 
-type Typed =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
-
-const TYPED: Record<string, new (n: number) => Typed> = {
-  b: Int8Array,
-  B: Uint8Array,
-  h: Int16Array,
-  H: Uint16Array,
-  i: Int32Array,
-  I: Uint32Array,
-  l: BigInt64Array,
-  L: BigUint64Array,
-  q: BigInt64Array,
-  Q: BigUint64Array,
-  f: Float32Array,
-  d: Float64Array,
-};
-
-function typecodeOf(what: string, typecode: unknown): string {
-  if (typeof typecode !== "string" || !Object.hasOwn(TYPED, typecode)) {
-    throw new TypeError(
-      `Cannot ${what}: typecode must be one of ${
-        Object.keys(TYPED).join(" ")
-      }, received ${describe(typecode)}`,
-    );
-  }
-  return typecode;
+/** Items of `info`'s typed array, in memory of this thread only. */
+function cells(info: TypecodeInfo, length: number): AnyTypedArray {
+  const TypedArray = info.TypedArray as unknown as new (
+    length: number,
+  ) => AnyTypedArray;
+  return new TypedArray(length);
 }
 
 /** The server side of `manager.Array()`: a fixed-size typed array. */
-export class SharedArray {
-  #items: Typed;
-  #typecode: string;
+export class ServedArray {
+  #info: TypecodeInfo;
+  #items: AnyTypedArray;
 
   constructor(typecode: unknown, init: unknown) {
-    this.#typecode = typecodeOf("create Array", typecode);
-    const Typed = TYPED[this.#typecode];
+    this.#info = typecodeInfo("create Array", typecode);
     if (typeof init === "number") {
-      this.#items = new Typed(init);
+      if (!Number.isInteger(init) || init < 0 || init > MAX_ITEMS) {
+        throw new RangeError(
+          `Cannot create Array: size must be an integer from 0 to ${MAX_ITEMS}, received ${init}`,
+        );
+      }
+      this.#items = cells(this.#info, init);
       return;
     }
     if (!isIterable(init)) {
@@ -160,43 +154,37 @@ export class SharedArray {
       );
     }
     const items = [...init];
-    this.#items = new Typed(items.length);
+    this.#items = cells(this.#info, items.length);
     items.forEach((item, i) => this.#store("create Array", i, item));
   }
 
-  get(index: number): number | bigint {
-    return this.#items[at("get Array item", this.#items.length, index)];
+  get(index: number): unknown {
+    const i = at("get item of Array", this.#items.length, index);
+    return fromStored(this.#info, this.#items[i]);
   }
   set(index: number, value: unknown): void {
-    this.#store(
-      "set Array item",
-      at("set Array item", this.#items.length, index),
-      value,
-    );
+    const what = "set item of Array";
+    this.#store(what, at(what, this.#items.length, index), value);
   }
   length(): number {
     return this.#items.length;
   }
-  slice(start?: number, end?: number): (number | bigint)[] {
-    return [...this.#items.slice(start ?? undefined, end ?? undefined)];
+  slice(start?: number, end?: number): unknown[] {
+    const part = this.#items.slice(start ?? undefined, end ?? undefined);
+    return [...part].map((item) => fromStored(this.#info, item));
   }
-  toArray(): (number | bigint)[] {
-    return [...this.#items];
+  toArray(): unknown[] {
+    return this.slice();
   }
   typecode(): string {
-    return this.#typecode;
+    return this.#info.code;
   }
 
   #store(what: string, i: number, value: unknown): void {
-    const big = this.#items instanceof BigInt64Array ||
-      this.#items instanceof BigUint64Array;
-    if (big ? typeof value !== "bigint" : typeof value !== "number") {
-      throw new TypeError(
-        `Cannot ${what}: typecode "${this.#typecode}" holds ${
-          big ? "bigints" : "numbers"
-        }, received ${describe(value)}`,
-      );
-    }
-    (this.#items as unknown as unknown[])[i] = value;
+    (this.#items as unknown as unknown[])[i] = checkItem(
+      what,
+      this.#info,
+      value,
+    );
   }
 }

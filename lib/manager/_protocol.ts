@@ -1,0 +1,136 @@
+// The manager protocol, both sides: the handshake, the operations a client
+// may request, and the shape of every request and reply. Each message is a
+// MessagePack array sent as one frame (see _wire.ts).
+import type { EncodedThrown } from "../_core/codec.ts";
+
+/**
+ * The protocol version both sides announce in the handshake; a peer of
+ * another version is refused with a clear error instead of misread.
+ */
+export const PROTOCOL_VERSION = 2;
+
+// ── Handshake ───────────────────────────────────────────────────────────
+// server → client  [CHALLENGE, question, version]
+// client → server  [ANSWER, digest, question, version]
+// server → client  [WELCOME, digest, serverId]  or  [REFUSED, reason]
+
+export const CHALLENGE = "challenge";
+export const ANSWER = "answer";
+export const WELCOME = "welcome";
+export const REFUSED = "refused";
+
+export type Challenge = [
+  kind: typeof CHALLENGE,
+  question: Uint8Array,
+  version: number,
+];
+export type Answer = [
+  kind: typeof ANSWER,
+  digest: Uint8Array,
+  question: Uint8Array,
+  version: number,
+];
+export type Welcome = [
+  kind: typeof WELCOME,
+  digest: Uint8Array,
+  serverId: string,
+];
+/** Why a handshake failed: the key, or the version (with the server's). */
+export type Refused = [
+  kind: typeof REFUSED,
+  reason?: "authkey" | "version",
+  version?: number,
+];
+
+// ── Operations ──────────────────────────────────────────────────────────
+// client → server  [requestId, op, ...arguments]; requestId 0 = no reply
+
+/** `[id, CALL, objectId, method, args]`: runs a method of a served object. */
+export const CALL = 1;
+/** `[id, CREATE, typeid, args]`: builds an object; replies its token. */
+export const CREATE = 2;
+/** `[0, INCREF, objectId]`: one more reference held by this client. */
+export const INCREF = 3;
+/** `[0, DECREF, objectId]`: one reference of this client dropped. */
+export const DECREF = 4;
+/**
+ * `[0, LEND, objectId, loanKey]`: hold the object for a proxy in transit
+ * to another thread, until UNLEND with the same key (or this client leaves).
+ */
+export const LEND = 5;
+/** `[0, UNLEND, loanKey]`: the proxy in transit has attached. */
+export const UNLEND = 6;
+/** `[id, SHUTDOWN]`: stop the server once this reply is sent. */
+export const SHUTDOWN = 7;
+/** `[id, STATS]`: counts for tests and debugging (objects, sessions). */
+export const STATS = 8;
+
+/** Every operation code. */
+export type Operation =
+  | typeof CALL
+  | typeof CREATE
+  | typeof INCREF
+  | typeof DECREF
+  | typeof LEND
+  | typeof UNLEND
+  | typeof SHUTDOWN
+  | typeof STATS;
+
+export type CallRequest = [
+  id: number,
+  op: typeof CALL,
+  object: number,
+  method: string,
+  args: unknown[],
+];
+export type CreateRequest = [
+  id: number,
+  op: typeof CREATE,
+  typeid: string,
+  args: unknown[],
+];
+export type RefRequest = [
+  id: 0,
+  op: typeof INCREF | typeof DECREF,
+  object: number,
+];
+export type LendRequest = [id: 0, op: typeof LEND, object: number, key: string];
+export type UnlendRequest = [id: 0, op: typeof UNLEND, key: string];
+export type ControlRequest = [id: number, op: typeof SHUTDOWN | typeof STATS];
+
+/** Every request a client sends after the handshake. */
+export type Request =
+  | CallRequest
+  | CreateRequest
+  | RefRequest
+  | LendRequest
+  | UnlendRequest
+  | ControlRequest;
+
+// server → client  [requestId, OK, value]  or  [requestId, FAILED, error]
+
+/** The request succeeded; the value follows. */
+export const OK = 0;
+/** The request failed; an {@linkcode EncodedThrown} follows. */
+export const FAILED = 1;
+
+export type Reply =
+  | [id: number, status: typeof OK, value: unknown]
+  | [id: number, status: typeof FAILED, error: EncodedThrown];
+
+/** What {@linkcode STATS} replies. */
+export interface ServerStats {
+  /** Objects alive on the server. */
+  readonly objects: number;
+  /** Client connections, authenticated or not. */
+  readonly sessions: number;
+  /** Calls waiting on the server (lock, queue, event, ... waits). */
+  readonly waiting: number;
+}
+
+// ── Limits ──────────────────────────────────────────────────────────────
+
+/** The largest frame either side sends or accepts (64 MiB). */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** The largest frame accepted before the handshake is done. */
+export const HANDSHAKE_FRAME_BYTES = 1024;
