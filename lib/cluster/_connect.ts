@@ -1,0 +1,121 @@
+// Connecting with a bound: a Redis that does not answer fails with a clear
+// error within a few seconds, before any BullMQ object exists (a BullMQ
+// object that never connected cannot be closed: ioredis keeps retrying).
+import type { ConnectionOptions } from "bullmq";
+import { ProcessError } from "../errors.ts";
+
+/** Where Redis is: a `redis://` or `rediss://` URL, or ioredis options (credentials and TLS pass through unchanged). */
+export type RedisConnection = string | ConnectionOptions;
+
+/** BullMQ's connection options for `connection`. */
+export function connectionOptions(
+  connection: RedisConnection,
+): ConnectionOptions {
+  return typeof connection === "string" ? { url: connection } : connection;
+}
+
+/** Where `connection` points, for messages (without credentials). */
+export function redisAddress(connection: RedisConnection): string {
+  if (typeof connection === "string") {
+    try {
+      const url = new URL(connection);
+      return `${url.protocol}//${url.host}`;
+    } catch {
+      return "an invalid Redis URL";
+    }
+  }
+  const options = connection as { host?: string; port?: number; url?: string };
+  if (options.url !== undefined) return redisAddress(options.url);
+  return `${options.host ?? "localhost"}:${options.port ?? 6379}`;
+}
+
+interface ProbeClient {
+  on(event: "error", listener: (error: Error) => void): unknown;
+  connect(): Promise<void>;
+  ping(): Promise<string>;
+  disconnect(): void;
+}
+
+type ProbeConstructor = new (...args: unknown[]) => ProbeClient;
+
+const sleep = (ms: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/**
+ * Resolves once Redis answers a PING; throws a `ProcessError` naming the
+ * address (never the credentials) after `timeoutMs`.
+ */
+export async function probe(
+  what: string,
+  connection: RedisConnection,
+  timeoutMs: number,
+): Promise<void> {
+  const module = await import("ioredis") as unknown as {
+    Redis?: ProbeConstructor;
+    default: ProbeConstructor;
+  };
+  const Redis = module.Redis ?? module.default;
+  const { url, ...rest } = connectionOptions(connection) as {
+    url?: string;
+    [key: string]: unknown;
+  };
+  const deadline = Date.now() + timeoutMs;
+  let lastError: Error | undefined;
+  while (Date.now() < deadline) {
+    const once = {
+      ...rest,
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      connectTimeout: Math.max(1, deadline - Date.now()),
+    };
+    const client = url === undefined ? new Redis(once) : new Redis(url, once);
+    client.on("error", (error) => lastError = error);
+    try {
+      await client.connect();
+      await client.ping();
+      return;
+    } catch (error) {
+      lastError ??= error as Error;
+    } finally {
+      client.disconnect();
+    }
+    await sleep(Math.min(200, deadline - Date.now()));
+  }
+  throw new ProcessError(
+    `Cannot ${what}: Redis at ${
+      redisAddress(connection)
+    } did not answer within ${timeoutMs} ms${
+      lastError === undefined ? "" : ` (${lastError.message})`
+    }`,
+    { cause: lastError },
+  );
+}
+
+/** Something BullMQ made that connects, reports errors and closes. */
+export interface Connecting {
+  waitUntilReady(): Promise<unknown>;
+  on(event: "error", listener: (error: Error) => void): unknown;
+  close(): Promise<void>;
+}
+
+/** Closes `parts`, waiting at most `ms` (a client whose Redis is gone may never finish). */
+export async function closeAll(
+  parts: readonly Connecting[],
+  ms = 2000,
+): Promise<void> {
+  await Promise.race([
+    Promise.allSettled(parts.map((part) => part.close())),
+    sleep(ms),
+  ]);
+}
+
+/** Waits until each of `parts` is connected (after a successful probe). */
+export async function readyAll(
+  parts: readonly Connecting[],
+  onError: (error: Error) => void,
+): Promise<void> {
+  for (const part of parts) part.on("error", onError);
+  await Promise.all(parts.map((part) => part.waitUntilReady()));
+}

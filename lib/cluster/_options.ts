@@ -1,0 +1,123 @@
+// Validation of ClusterPool's options, how a task function is described for
+// a node (an export of a listed module, or source text), and how a chunk's
+// values are encoded with the error naming the item that could not be.
+import { encodeValue } from "./_codec.ts";
+import type { RedisConnection } from "./_connect.ts";
+import type { WireFunction } from "./_protocol.ts";
+import { functionRef, moduleUrls } from "../_core/function_ref.ts";
+import {
+  checkTimeout,
+  describe,
+  optionsObject,
+  positiveInteger,
+} from "../_core/validate.ts";
+import type { ClusterPoolOptions } from "./cluster_pool.ts";
+
+const CLUSTER_POOL_OPTIONS = [
+  "connection",
+  "queue",
+  "prefix",
+  "processes",
+  "module",
+  "connectTimeoutMs",
+  "lostTimeoutMs",
+] as const;
+
+/** The default queue name of pools and nodes. */
+export const DEFAULT_QUEUE = "seedmp";
+
+/** What `new ClusterPool(…)` was asked for, checked. */
+export interface ParsedClusterOptions {
+  connection: RedisConnection;
+  queue: string;
+  prefix: string | undefined;
+  processes: number | undefined;
+  modules: string[];
+  connectTimeoutMs: number;
+  lostTimeoutMs: number;
+}
+
+/** Checks the options of `new ClusterPool(options)`. */
+export function parseClusterOptions(
+  options: ClusterPoolOptions,
+): ParsedClusterOptions {
+  const what = "create ClusterPool";
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot ${what}: options with a "connection" are required, received ${
+        describe(options)
+      }`,
+    );
+  }
+  const opts = optionsObject(what, options, CLUSTER_POOL_OPTIONS);
+  const { connection, queue = DEFAULT_QUEUE, prefix, processes } = opts;
+  if (
+    typeof connection !== "string" &&
+    (typeof connection !== "object" || connection === null)
+  ) {
+    throw new TypeError(
+      `Cannot ${what}: "connection" must be a redis:// URL or ioredis options, received ${
+        describe(connection)
+      }`,
+    );
+  }
+  for (const [name, value] of [["queue", queue], ["prefix", prefix]]) {
+    if (value !== undefined && (typeof value !== "string" || value === "")) {
+      throw new TypeError(
+        `Cannot ${what}: "${name}" must be a non-empty string, received ${
+          describe(value)
+        }`,
+      );
+    }
+  }
+  return {
+    connection,
+    queue: queue as string,
+    prefix,
+    processes: processes === undefined || processes === null
+      ? undefined
+      : positiveInteger(what, "processes", processes),
+    modules: moduleUrls(what, opts.module),
+    connectTimeoutMs: checkTimeout(what, opts.connectTimeoutMs) ?? 5000,
+    lostTimeoutMs: checkTimeout(what, opts.lostTimeoutMs) ?? 30_000,
+  };
+}
+
+/**
+ * Describes `fn` for a node: `{ module, export }` when it is an export of one
+ * of `modules` (found by identity), else its source text.
+ */
+export async function wireFunction(
+  what: string,
+  fn: unknown,
+  modules: readonly string[],
+): Promise<WireFunction> {
+  const ref = functionRef(what, "fn", fn, modules);
+  for (const module of modules) {
+    const exports = await import(module) as Record<string, unknown>;
+    for (const name of Object.keys(exports)) {
+      if (exports[name] === fn) return { module, export: name };
+    }
+  }
+  return { source: ref.source, name: ref.name };
+}
+
+/**
+ * Encodes `values` (items `start…` of the input, or the arguments of one
+ * call); a value that cannot cross machines is named in the `TypeError`.
+ */
+export function encodeChunk(
+  name: string,
+  values: readonly unknown[],
+  start: number,
+  whole: unknown = values,
+): string {
+  try {
+    return encodeValue(name, whole);
+  } catch (error) {
+    for (let i = 0; i < values.length; i++) {
+      encodeValue(`${name}[${start + i}]`, values[i]);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,61 @@
+// Everything a driver and its worker nodes agree on: the protocol version,
+// the shape of a chunk job's data and return value, the custom event that
+// cancels running chunks, and how a node names itself to Redis (BullMQ puts
+// a worker's name in its connection name, which `Queue.getWorkers()` lists).
+
+/** Bumped whenever job data or results change shape; both sides check it. */
+export const PROTOCOL_VERSION = 1;
+
+/** The BullMQ job name of every chunk. */
+export const CHUNK_JOB = "chunk";
+
+/** The custom queue event (QueueEventsProducer) that cancels running chunks. */
+export const CANCEL_EVENT = "seedmp-cancel";
+
+/** A task function as it travels: an export of a module, or source text. */
+export type WireFunction =
+  | { readonly module: string; readonly export: string }
+  | { readonly source: string; readonly name: string };
+
+/** The data of one chunk job. */
+export interface ChunkData {
+  /** {@linkcode PROTOCOL_VERSION} of the driver. */
+  readonly v: number;
+  readonly fn: WireFunction;
+  /** CALL, ITEM, MAP or STARMAP of `lib/_core/protocol.ts`. */
+  readonly kind: number;
+  /** The arguments, items or argument lists, encoded by `_codec.ts`. */
+  readonly payload: string;
+}
+
+/** The return value of a chunk job: OK with the encoded value, or FAILED with the encoded error. */
+export interface ChunkResult {
+  readonly status: number;
+  readonly value: string;
+}
+
+/** What a node announces about itself in its worker name. */
+export interface NodeInfo {
+  readonly version: number;
+  readonly processes: number;
+  readonly id: string;
+}
+
+const PREFIX = "seedmp";
+
+/** The BullMQ worker name of a node: no spaces (Redis connection names). */
+export function nodeName(processes: number, id: string): string {
+  return `${PREFIX}/${PROTOCOL_VERSION}/${processes}/${id.replace(/\s/g, "_")}`;
+}
+
+/** Parses a raw Redis client name (`bull:<queue>:w:<name>`); null if not a node's. */
+export function parseNodeName(rawname: string): NodeInfo | null {
+  const name = rawname.slice(rawname.indexOf(":w:") + 3);
+  const [prefix, version, processes, ...id] = name.split("/");
+  if (prefix !== PREFIX || id.length === 0) return null;
+  return {
+    version: Number(version),
+    processes: Number(processes),
+    id: id.join("/"),
+  };
+}

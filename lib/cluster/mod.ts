@@ -1,0 +1,20 @@
+/**
+ * The `Pool` API on a cluster: {@linkcode ClusterPool} submits chunks as
+ * BullMQ jobs on Redis, and {@linkcode WorkerNode}s (started on each machine
+ * with the `cluster/worker` command) run them on local pools. Needs the
+ * optional peer dependencies `bullmq` and `ioredis`; the main entry point
+ * never loads them.
+ *
+ * @module
+ */
+export {
+  type ApplyAsyncOptions,
+  ClusterPool,
+  type ClusterPoolOptions,
+  type ImapOptions,
+  type MapAsyncOptions,
+  type MapOptions,
+  type SubmitOptions,
+} from "./cluster_pool.ts";
+export { WorkerNode, type WorkerNodeOptions } from "./worker_node.ts";
+export { AsyncResult } from "../pool/async_result.ts";
