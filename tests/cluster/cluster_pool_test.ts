@@ -99,15 +99,18 @@ describe("ClusterPool", () => {
   test("ClusterPool.map() rejects with the task's error class, message, properties and remote stack", async () => {
     await using pool = await open();
     const items = Array.from({ length: 20 }, (_, i) => i);
-    const error = await pool.map(unlucky, items).then(
+    const error: RangeError & { code?: number } = await pool.map(
+      unlucky,
+      items,
+    ).then(
       () => assert.fail("map should reject"),
       (error) => error,
     );
     assert.ok(error instanceof RangeError);
     assert.equal(error.message, "unlucky number 13");
     assert.equal(error.code, 13);
-    assert.match(error.stack, /unlucky/);
-    assert.equal(error.cause.name, "RemoteTraceback");
+    assert.match(error.stack ?? "", /unlucky/);
+    assert.equal((error.cause as Error).name, "RemoteTraceback");
   });
 
   test("ClusterPool refuses a module that is not on the nodes' allow-list, naming module and node", async () => {
