@@ -77,6 +77,7 @@ export class ClusterDispatcher {
   #lastAnswer = Date.now();
   #nodes: { at: number; processes: Promise<number> } | null = null;
   #closed = false;
+  #lostRedis = false;
   #idle: (() => void)[] = [];
   #removals = new Set<Promise<unknown>>();
 
@@ -251,10 +252,13 @@ export class ClusterDispatcher {
 
   /** Cancels every outstanding chunk, then disconnects. */
   async terminate(): Promise<void> {
-    await this.#cancel([...this.#tasks.keys()]);
+    if (!this.#lostRedis) {
+      await withTimeout(this.#cancel([...this.#tasks.keys()]), 2 * SWEEP_MS)
+        .catch(() => {});
+    }
     // Cancelled chunks report back quickly; collect (and remove) them.
     const deadline = Date.now() + 2 * SWEEP_MS;
-    while (this.#tasks.size > 0 && Date.now() < deadline) {
+    while (this.#tasks.size > 0 && !this.#lostRedis && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await this.close();
@@ -265,7 +269,8 @@ export class ClusterDispatcher {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweeper);
-    await Promise.allSettled([...this.#removals]);
+    await withTimeout(Promise.allSettled([...this.#removals]), 2 * SWEEP_MS)
+      .catch(() => {});
     await closeAll([this.#events, this.#producer, this.#queue]);
   }
 
@@ -356,6 +361,7 @@ export class ClusterDispatcher {
   }
 
   #lost(): void {
+    this.#lostRedis = true;
     const error = new ProcessError(
       `Cannot finish task: lost the connection to Redis (no answer for ${this.#lostTimeoutMs} ms)`,
     );

@@ -93,9 +93,11 @@ async function main(): Promise<number> {
   });
   console.log(`worker node ${node.name} ready`);
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = () => {
-      process.off("SIGTERM", stop);
-      process.off("SIGINT", stop);
+      // A second signal while draining stops at once.
+      if (stopping) process.exit(1);
+      stopping = true;
       resolve();
     };
     process.on("SIGTERM", stop);

@@ -171,7 +171,15 @@ export async function startNode(
     pid: child.pid!,
     output: () => out,
     exited,
-    kill: (signal = "SIGKILL") => child.kill(signal),
+    // process.kill, not child.kill: Deno 2.9's child_process then reports
+    // the signal it sent as the exit status even when the child exits 0.
+    kill: (signal = "SIGKILL") => {
+      try {
+        process.kill(child.pid!, signal);
+      } catch {
+        // already gone
+      }
+    },
   };
   const deadline = Date.now() + 30_000;
   while (!out.includes(" ready")) {
