@@ -98,6 +98,7 @@ export interface Connecting {
   waitUntilReady(): Promise<unknown>;
   on(event: "error", listener: (error: Error) => void): unknown;
   close(): Promise<void>;
+  disconnect(): Promise<void>;
 }
 
 /** Closes `parts`, waiting at most `ms` (a client whose Redis is gone may never finish). */
@@ -105,10 +106,12 @@ export async function closeAll(
   parts: readonly Connecting[],
   ms = 2000,
 ): Promise<void> {
-  await Promise.race([
-    Promise.allSettled(parts.map((part) => part.close())),
-    sleep(ms),
+  const closed = await Promise.race([
+    Promise.allSettled(parts.map((part) => part.close())).then(() => true),
+    sleep(ms).then(() => false),
   ]);
+  // Redis is gone: stop ioredis from reconnecting forever.
+  if (!closed) for (const part of parts) void part.disconnect().catch(() => {});
 }
 
 /** Waits until each of `parts` is connected (after a successful probe). */

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createConnection } from "node:net";
+import { Queue, QueueEvents } from "bullmq";
 import { after, before, describe, test } from "node:test";
 import { ClusterPool } from "../../lib/cluster/mod.ts";
 import { Value } from "../../mod.ts";
@@ -6,11 +8,14 @@ import {
   fixtureUrl,
   type NodeProcess,
   type Redis,
+  redisCommand,
   startNode,
   startRedis,
 } from "./_harness.ts";
+import { PROTOCOL_VERSION } from "../../lib/cluster/_protocol.ts";
 import {
   add,
+  briefSquare,
   echo,
   sleepy,
   square,
@@ -191,5 +196,81 @@ describe("ClusterPool", () => {
       },
     );
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  });
+  test("ClusterPool gets every result even when the event stream is trimmed away", async () => {
+    await using pool = await open();
+    let trimming = true;
+    const trimmer = (async () => {
+      while (trimming) {
+        await redisCommand(redis.port, `XTRIM bull:${QUEUE}:events MAXLEN 0`);
+      }
+    })();
+    try {
+      const items = Array.from({ length: 2000 }, (_, i) => i);
+      assert.deepEqual(
+        await pool.map(briefSquare, items, { chunksize: 100 }),
+        items.map((x) => x * x),
+      );
+    } finally {
+      trimming = false;
+      await trimmer;
+    }
+  });
+
+  test("ClusterPool refuses to start when a node speaks another protocol version", async () => {
+    const queue = "version-test";
+    const name = `bull:${btoa(queue)}:w:seedmp/${
+      PROTOCOL_VERSION + 1
+    }/4/old-node`;
+    const socket = createConnection({ host: "127.0.0.1", port: redis.port });
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(`CLIENT SETNAME ${name}\r\n`);
+    await new Promise((resolve) => socket.once("data", resolve));
+    try {
+      await assert.rejects(
+        ClusterPool.connect({ connection: redis.url, queue }),
+        (error: Error) => {
+          assert.equal(error.name, "ProcessError");
+          assert.match(
+            error.message,
+            new RegExp(
+              `node old-node speaks protocol version ${
+                PROTOCOL_VERSION + 1
+              }, this driver speaks ${PROTOCOL_VERSION}`,
+            ),
+          );
+          return true;
+        },
+      );
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  test("a worker node refuses a job from a driver of another protocol version", async () => {
+    const connection = { url: redis.url };
+    const queue = new Queue(QUEUE, { connection });
+    const events = new QueueEvents(QUEUE, { connection });
+    await events.waitUntilReady();
+    try {
+      const job = await queue.add("chunk", {
+        v: PROTOCOL_VERSION + 1,
+        fn: { module: TASKS, export: "square" },
+        kind: 0,
+        payload: "",
+      });
+      await assert.rejects(
+        job.waitUntilFinished(events, 20_000),
+        new RegExp(
+          `protocol version mismatch, the driver speaks ${
+            PROTOCOL_VERSION + 1
+          }, this node speaks ${PROTOCOL_VERSION}`,
+        ),
+      );
+      await job.remove();
+    } finally {
+      await events.close();
+      await queue.close();
+    }
   });
 });
