@@ -111,7 +111,9 @@ export async function closeAll(
     sleep(ms).then(() => false),
   ]);
   // Redis is gone: stop ioredis from reconnecting forever.
-  if (!closed) for (const part of parts) void part.disconnect().catch(() => {});
+  if (!closed) {
+    for (const part of parts) void part.disconnect().catch(() => {});
+  }
 }
 
 /** Waits until each of `parts` is connected (after a successful probe). */

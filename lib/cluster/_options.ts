@@ -3,8 +3,7 @@
 // values are encoded with the error naming the item that could not be.
 import { encodeValue } from "./_codec.ts";
 import type { RedisConnection } from "./_connect.ts";
-import type { WireFunction } from "./_protocol.ts";
-import { functionRef, moduleUrls } from "../_core/function_ref.ts";
+import { moduleUrls } from "../_core/function_ref.ts";
 import {
   checkTimeout,
   describe,
@@ -81,25 +80,6 @@ export function parseClusterOptions(
     connectTimeoutMs: checkTimeout(what, opts.connectTimeoutMs) ?? 5000,
     lostTimeoutMs: checkTimeout(what, opts.lostTimeoutMs) ?? 30_000,
   };
-}
-
-/**
- * Describes `fn` for a node: `{ module, export }` when it is an export of one
- * of `modules` (found by identity), else its source text.
- */
-export async function wireFunction(
-  what: string,
-  fn: unknown,
-  modules: readonly string[],
-): Promise<WireFunction> {
-  const ref = functionRef(what, "fn", fn, modules);
-  for (const module of modules) {
-    const exports = await import(module) as Record<string, unknown>;
-    for (const name of Object.keys(exports)) {
-      if (exports[name] === fn) return { module, export: name };
-    }
-  }
-  return { source: ref.source, name: ref.name };
 }
 
 /**

@@ -3,6 +3,8 @@
 // cancels running chunks, and how a node names itself to Redis (BullMQ puts
 // a worker's name in its connection name, which `Queue.getWorkers()` lists).
 
+import type { FunctionRef } from "../_core/function_ref.ts";
+
 /** Bumped whenever job data or results change shape; both sides check it. */
 export const PROTOCOL_VERSION = 1;
 
@@ -12,10 +14,13 @@ export const CHUNK_JOB = "chunk";
 /** The custom queue event (QueueEventsProducer) that cancels running chunks. */
 export const CANCEL_EVENT = "seedmp-cancel";
 
-/** A task function as it travels: an export of a module, or source text. */
-export type WireFunction =
-  | { readonly module: string; readonly export: string }
-  | { readonly source: string; readonly name: string };
+/**
+ * A task function as it travels: its name, its source text and the modules
+ * the driver listed. A node looks for an export with that source in those
+ * of the modules it allows (the driver need not import anything), and runs
+ * the source text itself only when started with `--allow-source`.
+ */
+export type WireFunction = FunctionRef;
 
 /** The data of one chunk job. */
 export interface ChunkData {

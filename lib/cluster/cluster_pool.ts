@@ -10,7 +10,6 @@ import {
   encodeChunk,
   parseClusterOptions,
   type ParsedClusterOptions,
-  wireFunction,
 } from "./_options.ts";
 import type { WireFunction } from "./_protocol.ts";
 import { functionRef } from "../_core/function_ref.ts";
@@ -99,7 +98,7 @@ export class ClusterPool {
   #dispatcher: Promise<ClusterDispatcher>;
   #connected: ClusterDispatcher | null = null;
   #state = RUN;
-  #fns = new WeakMap<object, Promise<WireFunction>>();
+  #fns = new WeakMap<object, WireFunction>();
   #jobs = new JobSet((job) => this.#connected?.stop(job));
   #starting = new Set<Promise<void>>();
   #ended: Promise<void> | null = null;
@@ -332,12 +331,12 @@ export class ClusterPool {
     if (this.#state !== RUN) throw new ProcessError("Pool not running");
   }
 
-  #wire(what: string, fn: unknown): Promise<WireFunction> {
+  #wire(what: string, fn: unknown): WireFunction {
+    // Reading a function's source costs more than a small chunk.
     let wire = this.#fns.get(fn as object);
     if (wire === undefined) {
-      functionRef(what, "fn", fn, []); // throws now for a non-function
-      wire = wireFunction(what, fn, this.#options.modules);
-      if (typeof fn === "function") this.#fns.set(fn, wire);
+      wire = functionRef(what, "fn", fn, this.#options.modules);
+      this.#fns.set(fn as object, wire);
     }
     return wire;
   }
@@ -345,7 +344,7 @@ export class ClusterPool {
   /** Runs `body` once connected; a failure ends the submission with it. */
   #start(
     fail: (error: unknown) => void,
-    body: (dispatcher: ClusterDispatcher) => Promise<void>,
+    body: (dispatcher: ClusterDispatcher) => void | Promise<void>,
   ): void {
     const started: Promise<void> = this.#dispatcher
       .then((dispatcher) => {
@@ -382,7 +381,6 @@ export class ClusterPool {
       return result;
     }
     this.#start((error) => settle(result, false, error), async (dispatcher) => {
-      const fnWire = await wire;
       const processes = this.#options.processes ??
         (given === undefined ? await dispatcher.processes() : 1);
       const chunksize = given ??
@@ -408,7 +406,7 @@ export class ClusterPool {
         } catch (error) {
           return job.rejectTask(i, error);
         }
-        dispatcher.submit(job, i, fnWire, single, payload);
+        dispatcher.submit(job, i, wire, single, payload);
         start += chunksize;
       }
     });
@@ -434,8 +432,7 @@ export class ClusterPool {
     const signal = checkSignal(what, opts);
     const result = new AsyncResult(callbacks(what, opts));
     const list = args;
-    this.#start((error) => settle(result, false, error), async (dispatcher) => {
-      const fnWire = await wire;
+    this.#start((error) => settle(result, false, error), (dispatcher) => {
       const job = new ResultJob(result, -1, 1, this.#jobs.onDone);
       if (!this.#jobs.track(job, signal)) return;
       let payload: string;
@@ -444,7 +441,7 @@ export class ClusterPool {
       } catch (error) {
         return job.rejectTask(0, error);
       }
-      dispatcher.submit(job, 0, fnWire, CALL, payload);
+      dispatcher.submit(job, 0, wire, CALL, payload);
     });
     return result;
   }
@@ -489,8 +486,7 @@ export class ClusterPool {
         onDone: this.#jobs.onDone,
       },
     );
-    this.#start((error) => job.abort(error), async (dispatcher) => {
-      const fnWire = await wire;
+    this.#start((error) => job.abort(error), (dispatcher) => {
       const kind = chunksize === 1 ? ITEM : MAP;
       submit = (job, index, start, items) => {
         let payload: string;
@@ -504,7 +500,7 @@ export class ClusterPool {
         } catch (error) {
           return job.rejectTask(index, error);
         }
-        dispatcher.submit(job, index, fnWire, kind, payload);
+        dispatcher.submit(job, index, wire, kind, payload);
       };
       if (this.#jobs.track(job, signal, true)) job.start();
     });

@@ -232,47 +232,65 @@ export class WorkerNode {
       : pool.starmap(fn, items as unknown[][], options);
   }
 
+  /** The function `ref` names: an export of an allowed module, or source text if allowed. */
   #function(
-    wire: WireFunction,
+    ref: WireFunction,
     refuse: (why: string) => Error,
   ): Promise<AnyFunction> {
-    if ("source" in wire) {
-      if (!this.#allowSource) {
-        return Promise.reject(refuse(
-          `function "${wire.name}" was sent as source text, which this node runs only when started with --allow-source; or export it from a module listed in the pool's "module" option and on the node's allow-list`,
-        ));
-      }
-      return Promise.resolve(fromSource(wire.source));
-    }
-    const { module } = wire;
-    if (!this.#allowed.has(module)) {
-      return Promise.reject(refuse(
-        `module "${module}" is not on this node's allow-list (${
-          [...this.#allowed].join(", ") || "empty"
-        }); start the node with the module on its command line`,
-      ));
-    }
-    const key = `${module}#${wire.export}`;
+    const key = ref.modules.join("\n") + "\n" + ref.source;
     let fn = this.#functions.get(key);
     if (fn === undefined) {
-      fn = import(module).then((exports: Record<string, unknown>) => {
-        const found = exports[wire.export];
-        if (typeof found !== "function") {
-          throw refuse(
-            `module "${module}" has no exported function "${wire.export}"`,
-          );
-        }
-        return found as AnyFunction;
-      }, (error: Error) => {
-        throw refuse(
-          `module "${module}" cannot be imported (${error.message})`,
-        );
-      });
+      fn = this.#find(ref, refuse);
       fn.catch(() => this.#functions.delete(key));
       this.#functions.set(key, fn);
     }
     return fn;
   }
+
+  async #find(
+    ref: WireFunction,
+    refuse: (why: string) => Error,
+  ): Promise<AnyFunction> {
+    const refused = ref.modules.filter((module) => !this.#allowed.has(module));
+    for (const module of ref.modules) {
+      if (refused.includes(module)) continue;
+      let exports: Record<string, unknown>;
+      try {
+        exports = await import(module);
+      } catch (error) {
+        throw refuse(
+          `module "${module}" cannot be imported (${(error as Error).message})`,
+        );
+      }
+      const found = exportWithSource(exports, ref);
+      if (found !== undefined) return found;
+    }
+    if (refused.length > 0) {
+      throw refuse(
+        `module "${refused[0]}" is not on this node's allow-list (${
+          [...this.#allowed].join(", ") || "empty"
+        }); start the node with the module on its command line`,
+      );
+    }
+    if (!this.#allowSource) {
+      throw refuse(
+        `function "${ref.name}" was sent as source text, which this node runs only when started with --allow-source; or export it from a module listed in the pool's "module" option and on the node's allow-list`,
+      );
+    }
+    return fromSource(ref.source);
+  }
+}
+
+/** The export of `exports` whose source is `ref.source` (by name first). */
+function exportWithSource(
+  exports: Record<string, unknown>,
+  ref: WireFunction,
+): AnyFunction | undefined {
+  const same = (value: unknown) =>
+    typeof value === "function" &&
+    Function.prototype.toString.call(value) === ref.source;
+  if (same(exports[ref.name])) return exports[ref.name] as AnyFunction;
+  return Object.values(exports).find(same) as AnyFunction | undefined;
 }
 
 /** A function from source text, whose own source stays that text. */

@@ -255,7 +255,7 @@ describe("ClusterPool", () => {
     try {
       const job = await queue.add("chunk", {
         v: PROTOCOL_VERSION + 1,
-        fn: { module: TASKS, export: "square" },
+        fn: { name: "square", source: "", modules: [TASKS] },
         kind: 0,
         payload: "",
       });
