@@ -122,8 +122,16 @@ function refuseShared(value: unknown): null {
   return null;
 }
 
-/** Encodes `value` as base64 text; throws a `TypeError` naming `what` if it cannot. */
-export function encodeValue(what: string, value: unknown): string {
+/**
+ * A value as it sits in job data: as itself when JSON carries it exactly
+ * (the common case, which costs no extra pass: BullMQ stringifies job data
+ * anyway), else as base64 MessagePack.
+ */
+export type Encoded = { readonly json: unknown } | { readonly packed: string };
+
+/** Encodes `value`; throws a `TypeError` naming `what` if it cannot cross machines. */
+export function encodeValue(what: string, value: unknown): Encoded {
+  if (jsonExact(value, 0)) return { json: value };
   let bytes: Uint8Array;
   try {
     bytes = pack(value);
@@ -138,23 +146,65 @@ export function encodeValue(what: string, value: unknown): string {
       { cause: error },
     );
   }
-  return toBase64(bytes);
+  return { packed: toBase64(bytes) };
 }
 
 /** Undoes {@linkcode encodeValue}. */
-export function decodeValue(text: string): unknown {
-  return unpack(fromBase64(text));
+export function decodeValue(encoded: Encoded): unknown {
+  if (typeof encoded !== "object" || encoded === null) {
+    throw new TypeError(
+      `Cannot decode value: malformed, received ${describe(encoded)}`,
+    );
+  }
+  return "json" in encoded ? encoded.json : unpack(fromBase64(encoded.packed));
 }
 
-/** A thrown value as text: an error keeps its class, message and stack. */
-export function encodeError(thrown: unknown): string {
-  return toBase64(pack(encodeThrown(thrown)));
+const MAX_JSON_DEPTH = 32;
+
+/** Whether JSON round-trips `value` exactly (no -0, NaN, undefined, holes, classes). */
+function jsonExact(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "string":
+    case "boolean":
+      return true;
+    case "object": {
+      if (value === null) return true;
+      if (depth > MAX_JSON_DEPTH) return false;
+      if (globalThis.Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const item = value[i];
+          // Numbers inline: the hot path of map over numbers.
+          if (typeof item === "number") {
+            if (!Number.isFinite(item) || Object.is(item, -0)) return false;
+          } else if (!jsonExact(item, depth + 1)) return false;
+        }
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      for (const key in value) {
+        if (
+          key === "__proto__" ||
+          !jsonExact((value as Record<string, unknown>)[key], depth + 1)
+        ) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** A thrown value as it sits in a job's return value: class, message and stack kept. */
+export function encodeError(thrown: unknown): Encoded {
+  return { packed: toBase64(pack(encodeThrown(thrown))) };
 }
 
 /** Undoes {@linkcode encodeError}. */
-export function decodeError(text: string): unknown {
+export function decodeError(encoded: Encoded): unknown {
   return decodeThrown(
-    unpack(fromBase64(text)) as Parameters<typeof decodeThrown>[0],
+    decodeValue(encoded) as Parameters<typeof decodeThrown>[0],
   );
 }
 

@@ -18,7 +18,7 @@ import {
   readyAll,
   type RedisConnection,
 } from "./_connect.ts";
-import { decodeError, decodeValue } from "./_codec.ts";
+import { decodeError, decodeValue, type Encoded } from "./_codec.ts";
 import {
   CANCEL_EVENT,
   CHUNK_JOB,
@@ -169,7 +169,7 @@ export class ClusterDispatcher {
     index: number,
     fn: WireFunction,
     kind: number,
-    payload: string,
+    payload: Encoded,
   ): void {
     if (this.#closed) {
       job.rejectTask(index, new ProcessError("Pool not running"));

@@ -1,7 +1,7 @@
 // Validation of ClusterPool's options, how a task function is described for
 // a node (an export of a listed module, or source text), and how a chunk's
 // values are encoded with the error naming the item that could not be.
-import { encodeValue } from "./_codec.ts";
+import { type Encoded, encodeValue } from "./_codec.ts";
 import type { RedisConnection } from "./_connect.ts";
 import { moduleUrls } from "../_core/function_ref.ts";
 import {
@@ -91,7 +91,7 @@ export function encodeChunk(
   values: readonly unknown[],
   start: number,
   whole: unknown = values,
-): string {
+): Encoded {
   try {
     return encodeValue(name, whole);
   } catch (error) {

@@ -4,6 +4,7 @@
 // a worker's name in its connection name, which `Queue.getWorkers()` lists).
 
 import type { FunctionRef } from "../_core/function_ref.ts";
+import type { Encoded } from "./_codec.ts";
 
 /** Bumped whenever job data or results change shape; both sides check it. */
 export const PROTOCOL_VERSION = 1;
@@ -30,13 +31,13 @@ export interface ChunkData {
   /** CALL, ITEM, MAP or STARMAP of `lib/_core/protocol.ts`. */
   readonly kind: number;
   /** The arguments, items or argument lists, encoded by `_codec.ts`. */
-  readonly payload: string;
+  readonly payload: Encoded;
 }
 
 /** The return value of a chunk job: OK with the encoded value, or FAILED with the encoded error. */
 export interface ChunkResult {
   readonly status: number;
-  readonly value: string;
+  readonly value: Encoded;
 }
 
 /** What a node announces about itself in its worker name. */

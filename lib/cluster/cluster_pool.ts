@@ -12,6 +12,7 @@ import {
   type ParsedClusterOptions,
 } from "./_options.ts";
 import type { WireFunction } from "./_protocol.ts";
+import type { Encoded } from "./_codec.ts";
 import { functionRef } from "../_core/function_ref.ts";
 import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
 import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
@@ -395,7 +396,7 @@ export class ClusterPool {
       const single = chunksize === 1 ? (kind === MAP ? ITEM : CALL) : kind;
       for (let i = 0, start = 0; start < items.length; i++) {
         const chunk = items.slice(start, start + chunksize);
-        let payload: string;
+        let payload: Encoded;
         try {
           payload = encodeChunk(
             "iterable",
@@ -435,7 +436,7 @@ export class ClusterPool {
     this.#start((error) => settle(result, false, error), (dispatcher) => {
       const job = new ResultJob(result, -1, 1, this.#jobs.onDone);
       if (!this.#jobs.track(job, signal)) return;
-      let payload: string;
+      let payload: Encoded;
       try {
         payload = encodeChunk("args", list, 0);
       } catch (error) {
@@ -489,7 +490,7 @@ export class ClusterPool {
     this.#start((error) => job.abort(error), (dispatcher) => {
       const kind = chunksize === 1 ? ITEM : MAP;
       submit = (job, index, start, items) => {
-        let payload: string;
+        let payload: Encoded;
         try {
           payload = encodeChunk(
             "iterable",

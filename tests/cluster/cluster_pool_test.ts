@@ -257,7 +257,7 @@ describe("ClusterPool", () => {
         v: PROTOCOL_VERSION + 1,
         fn: { name: "square", source: "", modules: [TASKS] },
         kind: 0,
-        payload: "",
+        payload: { json: [] },
       });
       await assert.rejects(
         job.waitUntilFinished(events, 20_000),
