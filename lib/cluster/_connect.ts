@@ -3,15 +3,18 @@
 // object that never connected cannot be closed: ioredis keeps retrying).
 import type { ConnectionOptions } from "bullmq";
 import { ProcessError } from "../errors.ts";
+import type { RedisOptions } from "./redis_options.ts";
 
 /** Where Redis is: a `redis://` or `rediss://` URL, or ioredis options (credentials and TLS pass through unchanged). */
-export type RedisConnection = string | ConnectionOptions;
+export type RedisConnection = string | RedisOptions;
 
 /** BullMQ's connection options for `connection`. */
 export function connectionOptions(
   connection: RedisConnection,
 ): ConnectionOptions {
-  return typeof connection === "string" ? { url: connection } : connection;
+  return (typeof connection === "string"
+    ? { url: connection }
+    : connection) as ConnectionOptions;
 }
 
 /** Where `connection` points, for messages (without credentials). */

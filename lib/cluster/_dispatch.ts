@@ -299,7 +299,7 @@ export class ClusterDispatcher {
       const job = known ?? await this.#queue.getJob(id).catch(() => undefined);
       error = new WorkerExitError(
         `Cannot finish a chunk on the cluster: the worker node running it died ${
-          1 + (job?.stalledCounter ?? 0)
+          job?.stalledCounter || 1
         } time(s), then BullMQ gave up (${reason}); last node: ${
           job?.processedBy ?? "unknown"
         }`,

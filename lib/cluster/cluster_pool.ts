@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { ConnectionOptions } from "bullmq";
 import { ClusterDispatcher } from "./_dispatch.ts";
+import type { RedisOptions } from "./redis_options.ts";
 import {
   encodeChunk,
   parseClusterOptions,
@@ -50,7 +50,7 @@ export type {
 /** Options of {@linkcode ClusterPool}. */
 export interface ClusterPoolOptions {
   /** Redis: a `redis://` or `rediss://` URL, or ioredis options; credentials and TLS pass through unchanged. */
-  connection: string | ConnectionOptions;
+  connection: string | RedisOptions;
   /** The BullMQ queue the worker nodes serve. @default "seedmp" */
   queue?: string;
   /** BullMQ's key prefix. @default "bull" */

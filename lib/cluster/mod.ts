@@ -16,5 +16,9 @@ export {
   type MapOptions,
   type SubmitOptions,
 } from "./cluster_pool.ts";
+export type { RedisOptions } from "./redis_options.ts";
 export { WorkerNode, type WorkerNodeOptions } from "./worker_node.ts";
-export { AsyncResult } from "../pool/async_result.ts";
+export {
+  AsyncResult,
+  type AsyncResultCallbacks,
+} from "../pool/async_result.ts";

@@ -5,12 +5,8 @@
  *
  * @module
  */
-import type {
-  ConnectionOptions,
-  Job as BullJob,
-  QueueEvents,
-  Worker,
-} from "bullmq";
+import type { Job as BullJob, QueueEvents, Worker } from "bullmq";
+import type { RedisOptions } from "./redis_options.ts";
 import { bullmq } from "./_bullmq.ts";
 import { decodeValue, encodeError, encodeValue } from "./_codec.ts";
 import { closeAll, connectionOptions, probe, readyAll } from "./_connect.ts";
@@ -32,7 +28,7 @@ import { MaybeEncodingError } from "../errors.ts";
 /** Options of {@linkcode WorkerNode.start}. */
 export interface WorkerNodeOptions {
   /** Redis: a `redis://` or `rediss://` URL, or ioredis options. */
-  connection: string | ConnectionOptions;
+  connection: string | RedisOptions;
   /** The queue to serve. @default "seedmp" */
   queue?: string;
   /** BullMQ's key prefix. @default "bull" */
@@ -281,7 +277,11 @@ export class WorkerNode {
   }
 }
 
-/** The export of `exports` whose source is `ref.source` (by name first). */
+/**
+ * The export `ref` names: the export of that name with that source, else
+ * one with that source (an alias), else the export of that name (Deno and
+ * Bun print the source of a transpiled TypeScript function differently).
+ */
 function exportWithSource(
   exports: Record<string, unknown>,
   ref: WireFunction,
@@ -289,8 +289,11 @@ function exportWithSource(
   const same = (value: unknown) =>
     typeof value === "function" &&
     Function.prototype.toString.call(value) === ref.source;
-  if (same(exports[ref.name])) return exports[ref.name] as AnyFunction;
-  return Object.values(exports).find(same) as AnyFunction | undefined;
+  const named = exports[ref.name];
+  if (same(named)) return named as AnyFunction;
+  const alias = Object.values(exports).find(same) as AnyFunction | undefined;
+  if (alias !== undefined) return alias;
+  return typeof named === "function" ? named as AnyFunction : undefined;
 }
 
 /** A function from source text, whose own source stays that text. */

@@ -11,6 +11,7 @@ import {
 } from "./_harness.ts";
 import {
   briefSquare,
+  crashNode,
   sleepy,
   sleepyRuntime,
 } from "../fixtures/cluster_tasks.ts";
@@ -87,6 +88,36 @@ describe("ClusterPool with worker nodes that come and go", () => {
     assert.deepEqual(await result.get(60_000), items.map((x) => x * x));
     assert.ok(stalled >= 1, "no chunk of the killed node was recovered");
     await Promise.all([events.close(), watcher.close()]);
+  });
+
+  test("a chunk that kills its node every time fails with WorkerExitError after BullMQ's stalled limit", async () => {
+    const queue = "doomed";
+    const fast = [
+      "--processes",
+      "1",
+      "--lock-duration",
+      "1000",
+      "--stalled-interval",
+      "500",
+      "--max-stalled",
+      "0",
+    ];
+    await Promise.all([
+      node(queue, [...fast, "--id", "first"]),
+      node(queue, [...fast, "--id", "second"]),
+    ]);
+    await using pool = await ClusterPool.connect({
+      connection: redis.url,
+      queue,
+      module: TASKS,
+    });
+    await assert.rejects(pool.apply(crashNode), (error: Error) => {
+      assert.equal(error.name, "WorkerExitError");
+      assert.match(error.message, /the worker node running it died 1 time/);
+      assert.match(error.message, /job stalled more than allowable limit/);
+      assert.match(error.message, /last node: seedmp\/1\/1\/(first|second)/);
+      return true;
+    });
   });
 
   test("a node stops cleanly on SIGTERM: it finishes its running chunk and takes no new one", async () => {
