@@ -1,7 +1,7 @@
 // Real parts for the cluster tests: a redis-server on a free loopback port
 // (no persistence, in a temp dir) and worker nodes as separate OS processes
 // of any runtime.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -73,7 +73,15 @@ export interface Redis {
 
 /** Starts redis-server on a free loopback port; fails (never skips) if it is missing. */
 export async function startRedis(): Promise<Redis> {
-  const binary = which("redis-server");
+  let binary = which("redis-server");
+  if (binary === null && process.getuid?.() === 0 && which("apt-get")) {
+    // The README's test command installs Debian's redis-server where it can.
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+    execFileSync("apt-get", ["install", "-y", "-qq", "redis-server"], {
+      stdio: "inherit",
+    });
+    binary = which("redis-server");
+  }
   if (binary === null) {
     throw new Error(
       "Cannot run the cluster tests: redis-server is not installed; install Debian's package redis-server (apt-get install -y redis-server)",
