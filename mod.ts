@@ -43,3 +43,8 @@ export * from "./lib/manager/proxy.ts";
 export * from "./lib/manager/sync_manager.ts";
 export * from "./lib/manager/sync_proxy.ts";
 export * from "./lib/manager/value_proxy.ts";
+export * from "./lib/pool/thread_pool.ts";
+export * from "./lib/sharedctypes/shared_memory.ts";
+export * from "./lib/sharedctypes/shareable_list.ts";
+export * from "./lib/logging.ts";
+export * from "./lib/sharedctypes/shared_memory_manager.ts";

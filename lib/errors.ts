@@ -101,18 +101,46 @@ export class WorkerExitError extends ProcessError {
   }
 }
 
+/** Options of {@linkcode MaybeEncodingError}: Python's `exc` and `value`. */
+export interface MaybeEncodingErrorOptions extends ErrorOptions {
+  /** The text of the error that stopped the result, e.g. `"DataCloneError: … could not be cloned"`. @default "" */
+  exc?: string;
+  /** A description of the value that could not be sent, e.g. `"function f"`. @default "" */
+  value?: string;
+}
+
 /**
- * A task's result could not be sent back from its worker.
+ * A task's result could not be sent back from its worker. Like Python's,
+ * it carries `exc` (the error's text) and `value` (a description of the
+ * value that could not be sent), both strings.
  *
  * @example Usage
  * ```ts
  * import { MaybeEncodingError } from "@seed/multiprocessing";
  * import assert from "node:assert/strict";
  *
- * assert.equal(new MaybeEncodingError("function could not be cloned").name, "MaybeEncodingError");
+ * const error = new MaybeEncodingError("function f could not be cloned", {
+ *   exc: "DataCloneError: f could not be cloned",
+ *   value: "function f",
+ * });
+ * assert.equal(error.name, "MaybeEncodingError");
+ * assert.equal(error.exc, "DataCloneError: f could not be cloned");
+ * assert.equal(error.value, "function f");
  * ```
  */
-export class MaybeEncodingError extends ProcessError {}
+export class MaybeEncodingError extends ProcessError {
+  /** The text of the error that stopped the result from being sent. */
+  readonly exc: string;
+  /** A description of the value that could not be sent. */
+  readonly value: string;
+
+  /** Creates the error; `options.exc` and `options.value` as in Python. */
+  constructor(message?: string, options?: MaybeEncodingErrorOptions) {
+    super(message, options);
+    this.exc = options?.exc ?? "";
+    this.value = options?.value ?? "";
+  }
+}
 
 /**
  * `getNowait()` or a timed `get()` found the queue empty.
@@ -168,3 +196,54 @@ export class BrokenBarrierError extends ProcessError {}
  * ```
  */
 export class EOFError extends ProcessError {}
+
+/**
+ * A `SharedMemory` (or `ShareableList`) was to be created under a name that
+ * is taken, like Python's `FileExistsError`; `code` is `"EEXIST"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { FileExistsError, SharedMemory } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * using shm = new SharedMemory({ create: true, size: 8 });
+ * assert.throws(
+ *   () => new SharedMemory({ name: shm.name, create: true, size: 8 }),
+ *   FileExistsError,
+ * );
+ * shm.unlink();
+ * ```
+ */
+export class FileExistsError extends Error {
+  /** The POSIX error code, as Node's file errors carry it. */
+  readonly code = "EEXIST";
+
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "FileExistsError";
+  }
+}
+
+/**
+ * No `SharedMemory` has the name asked for (never created, or unlinked),
+ * like Python's `FileNotFoundError`; `code` is `"ENOENT"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { FileNotFoundError, SharedMemory } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => new SharedMemory({ name: "no_such_block" }), FileNotFoundError);
+ * ```
+ */
+export class FileNotFoundError extends Error {
+  /** The POSIX error code, as Node's file errors carry it. */
+  readonly code = "ENOENT";
+
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "FileNotFoundError";
+  }
+}

@@ -12,8 +12,9 @@ import {
   moduleUrls,
 } from "./_core/function_ref.ts";
 import type { RunProcess } from "./_core/protocol.ts";
-import { checkOptions, checkTimeout, describe } from "./_core/validate.ts";
+import { checkOptions, describe } from "./_core/validate.ts";
 import { ProcessError } from "./errors.ts";
+import { checkTimeout, settlesWithin } from "./_core/timeout.ts";
 
 /** Options of {@linkcode Process}. */
 export interface ProcessOptions<A extends unknown[] = unknown[]> {
@@ -175,7 +176,6 @@ export class Process<A extends unknown[] = unknown[]> {
    * {@linkcode Process.exitCode} to tell which.
    *
    * @throws {ProcessError} If the process was never started.
-   * @throws {RangeError} If `timeoutMs` is negative.
    */
   async join(timeoutMs?: number): Promise<void> {
     const timeout = checkTimeout(`join process "${this.#name}"`, timeoutMs);
@@ -184,13 +184,7 @@ export class Process<A extends unknown[] = unknown[]> {
         `Cannot join process "${this.#name}": it has not been started`,
       );
     }
-    if (timeout === undefined || timeout === Infinity) return this.#exited;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.#exited,
-      new Promise<void>((resolve) => timer = setTimeout(resolve, timeout)),
-    ]);
-    clearTimeout(timer);
+    await settlesWithin(this.#exited, timeout);
   }
 
   /** Stops the worker at once; resolves when it is gone. Exit code -15. */

@@ -49,7 +49,7 @@ async function spawn(argv: string[], env: Record<string, string> = {}) {
   return (await child.status).success;
 }
 
-/** The npm build the Node runs use, with the peers' worker file. */
+/** The npm build the Node runs use, with the peers' and bare worker files. */
 async function buildForNode(): Promise<boolean> {
   const ok = await spawn([
     Deno.execPath(),
@@ -57,7 +57,10 @@ async function buildForNode(): Promise<boolean> {
     "-A",
     "scripts/build_npm.ts",
   ]);
-  if (ok) copyFileSync("bench/_peer_worker.mjs", "npm/bench/_peer_worker.mjs");
+  // tsc compiles only .ts: the plain worker files come along as they are.
+  for (const file of readdirSync("bench").filter((f) => f.endsWith(".mjs"))) {
+    if (ok) copyFileSync(`bench/${file}`, `npm/bench/${file}`);
+  }
   return ok;
 }
 

@@ -232,13 +232,8 @@ describe("Process bad input", () => {
     );
   });
 
-  test("Process.join() rejects a negative or non-numeric timeout", async () => {
+  test("Process.join() rejects a non-numeric timeout", async () => {
     const p = new Process({ target: () => {}, name: "t" });
-    await assert.rejects(p.join(-1), {
-      name: "RangeError",
-      message:
-        'Cannot join process "t": timeout must not be negative, received -1',
-    });
     await assert.rejects(p.join("5" as never), {
       name: "TypeError",
       message:

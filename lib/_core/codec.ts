@@ -29,6 +29,16 @@ export function registerShareable(
   rebuilders.set(tag, rebuild);
 }
 
+/**
+ * The tag of a reduced shareable object whose kind is not registered on this
+ * thread yet, else `undefined`.
+ */
+export function unregisteredTag(value: object): string | undefined {
+  if (!(TAG in value)) return undefined;
+  const tag = (value as Reduced)[TAG];
+  return rebuilders.has(tag) ? undefined : tag;
+}
+
 /** Builds the value a shareable object reduces to. */
 export function reduced(tag: string, state: unknown): Reduced {
   return { [TAG]: tag, state };

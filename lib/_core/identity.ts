@@ -1,10 +1,11 @@
 // Who the current thread is, and where a new worker starts.
 import type { Identity } from "./protocol.ts";
+import { createCommonBlock, PIDS } from "./common_block.ts";
 
 let self: Identity = {
   pid: 0,
   name: "MainProcess",
-  pids: new Int32Array(new SharedArrayBuffer(4)),
+  pids: new Int32Array(createCommonBlock(), PIDS * 4, 1),
 };
 
 /** This thread's identity; the main thread is pid 0, "MainProcess". */

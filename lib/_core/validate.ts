@@ -61,27 +61,6 @@ export function optionsObject<T extends object>(
   return options;
 }
 
-/** Checks an optional timeout in milliseconds: a finite number >= 0. */
-export function checkTimeout(
-  what: string,
-  timeout: unknown,
-): number | undefined {
-  if (timeout === undefined || timeout === null) return undefined;
-  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
-    throw new TypeError(
-      `Cannot ${what}: timeout must be a number of milliseconds, received ${
-        describe(timeout)
-      }`,
-    );
-  }
-  if (timeout < 0) {
-    throw new RangeError(
-      `Cannot ${what}: timeout must not be negative, received ${timeout}`,
-    );
-  }
-  return timeout;
-}
-
 /** Checks that option `name` is an integer >= 1, and returns it. */
 export function positiveInteger(
   what: string,

@@ -1,10 +1,10 @@
-// TCP sockets on `node:net`, which Deno, Bun and Node all implement alike.
-import {
-  createConnection,
-  createServer,
-  type Socket as NetSocket,
-} from "node:net";
+// TCP sockets on `node:net`, which Deno, Bun and Node all implement alike;
+// loaded on the first listen or connect.
+import type { Socket as NetSocket } from "node:net";
+import { builtin } from "./_builtin.ts";
 import type { Listener, Socket, SocketAddress, SocketEvents } from "./types.ts";
+
+const net = () => builtin<typeof import("node:net")>("node:net");
 
 function wrap(socket: NetSocket, events: SocketEvents): Socket {
   socket.setNoDelay(true);
@@ -34,7 +34,7 @@ export function listen(
   accept: (socket: Socket) => SocketEvents,
 ): Promise<Listener> {
   return new Promise((resolve, reject) => {
-    const server = createServer((socket) => {
+    const server = net().createServer((socket) => {
       const events: SocketEvents = { data() {}, close() {} };
       const wrapped = wrap(socket, {
         data: (bytes) => events.data(bytes),
@@ -68,7 +68,7 @@ export function connect(
   events: SocketEvents,
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection(address.port, address.hostname);
+    const socket = net().createConnection(address.port, address.hostname);
     function fail(error: Error): void {
       reject(error);
     }

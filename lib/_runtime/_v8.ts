@@ -1,16 +1,16 @@
 // The structured-clone serializer every runtime ships as `node:v8`: the same
-// format `postMessage` uses (Map, Set, Date, bigint, typed arrays, cycles).
-import {
-  deserialize as v8Deserialize,
-  serialize as v8Serialize,
-} from "node:v8";
+// format `postMessage` uses (Map, Set, Date, bigint, typed arrays, cycles);
+// loaded on first use.
+import { builtin } from "./_builtin.ts";
+
+const v8 = () => builtin<typeof import("node:v8")>("node:v8");
 
 /** Serializes a structured-cloneable value; throws if it is not cloneable. */
 export function serialize(value: unknown): Uint8Array {
-  return v8Serialize(value);
+  return v8().serialize(value);
 }
 
 /** Rebuilds a value from {@linkcode serialize}'s bytes. */
 export function deserialize(bytes: Uint8Array): unknown {
-  return v8Deserialize(bytes);
+  return v8().deserialize(bytes);
 }

@@ -3,8 +3,8 @@
 // in a loop (the thread spins on and the process never exits), and it cannot
 // be unref'd; Deno's `node:worker_threads` does both right.
 import process from "node:process";
-import { isMainThread, parentPort, Worker } from "node:worker_threads";
-import { availableParallelism } from "node:os";
+import type * as WorkerThreads from "node:worker_threads";
+import { builtin } from "./_builtin.ts";
 import type {
   ParentPort,
   Runtime,
@@ -15,9 +15,12 @@ import type {
 import { connect, listen } from "./_net.ts";
 import { deserialize, serialize } from "./_v8.ts";
 
+// Loaded here, not by a static import, so that Bun never loads them.
+const threads = () => builtin<typeof WorkerThreads>("node:worker_threads");
+
 /** Starts a module worker on `node:worker_threads`. */
 function spawn(url: URL, events: WorkerEvents): WorkerHandle {
-  const worker = new Worker(url);
+  const worker = new (threads().Worker)(url);
   let gone = false;
   worker.on("message", events.message);
   // An `error` event is always followed by `exit`; only `exit` is reported.
@@ -46,8 +49,8 @@ function spawn(url: URL, events: WorkerEvents): WorkerHandle {
 
 /** The channel to the parent, or `null` on the main thread. */
 function parent(): ParentPort | null {
-  if (isMainThread || parentPort === null) return null;
-  const port = parentPort;
+  const { isMainThread, parentPort: port } = threads();
+  if (isMainThread || port === null) return null;
   return {
     postMessage(message) {
       port.postMessage(message);
@@ -77,7 +80,8 @@ export function workerThreadsRuntime(
   return {
     name,
     parent: parent(),
-    cpuCount: availableParallelism,
+    cpuCount: () =>
+      builtin<typeof import("node:os")>("node:os").availableParallelism(),
     spawn,
     serialize,
     deserialize,

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { checkTimeout } from "../_core/validate.ts";
 import { ProcessError, TimeoutError } from "../errors.ts";
+import { checkTimeout, settlesWithin } from "../_core/timeout.ts";
 
 /** Callbacks of {@linkcode AsyncResult}, as the `*Async` pool methods take them. */
 export interface AsyncResultCallbacks<R> {
@@ -71,7 +71,6 @@ export class AsyncResult<R> implements PromiseLike<R> {
    * @param timeoutMs How long to wait; by default, without limit.
    * @returns The task's result.
    * @throws {TimeoutError} If the result is not ready within `timeoutMs`.
-   * @throws {RangeError} If `timeoutMs` is negative.
    */
   get(timeoutMs?: number): Promise<R> {
     let timeout: number | undefined;
@@ -82,7 +81,7 @@ export class AsyncResult<R> implements PromiseLike<R> {
     }
     const promise = this.#settled();
     if (this.#state !== PENDING || timeout === undefined) return promise;
-    return this.#within(timeout).then(() => {
+    return settlesWithin(promise, timeout).then(() => {
       if (this.#state === PENDING) {
         throw new TimeoutError(
           `Timed out after ${timeout} ms waiting for the result`,
@@ -97,14 +96,11 @@ export class AsyncResult<R> implements PromiseLike<R> {
    *
    * @param timeoutMs How long to wait; by default, without limit.
    * @returns Whether the result is ready.
-   * @throws {RangeError} If `timeoutMs` is negative.
    */
   async wait(timeoutMs?: number): Promise<boolean> {
     const timeout = checkTimeout("wait for result", timeoutMs);
     if (this.#state === PENDING) {
-      await (timeout === undefined
-        ? this.#settled().then(ignore, ignore)
-        : this.#within(timeout));
+      await settlesWithin(this.#settled(), timeout);
     }
     return this.#state !== PENDING;
   }
@@ -152,15 +148,6 @@ export class AsyncResult<R> implements PromiseLike<R> {
     return this.#promise;
   }
 
-  /** Resolves after `timeout` ms or once settled, whichever comes first. */
-  #within(timeout: number): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    return Promise.race([
-      this.#settled().then(ignore, ignore),
-      new Promise<void>((resolve) => timer = setTimeout(resolve, timeout)),
-    ]).finally(() => clearTimeout(timer));
-  }
-
   #settle(ok: boolean, value: unknown): void {
     if (this.#state !== PENDING) return;
     this.#state = ok ? FULFILLED : REJECTED;
@@ -173,5 +160,3 @@ export class AsyncResult<R> implements PromiseLike<R> {
     else this.#reject?.(value);
   }
 }
-
-function ignore(): void {}

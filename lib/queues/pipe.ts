@@ -9,7 +9,7 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { block, blockAsync, deadlineOf, type Steps } from "../sync/_futex.ts";
+import { block, blockAsync, type Steps } from "../sync/_futex.ts";
 import {
   initRing,
   READER_GONE,
@@ -19,8 +19,9 @@ import {
   WRITER_GONE,
 } from "./_ring.ts";
 import { pack, unpack } from "./_serialize.ts";
-import { checkTimeout, describe } from "../_core/validate.ts";
+import { describe } from "../_core/validate.ts";
 import { EOFError, ProcessError } from "../errors.ts";
+import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 
 /** Bytes of shared memory per direction; larger messages stream through. */
 const CAPACITY = 1 << 16;
@@ -249,7 +250,6 @@ export class Connection {
    *
    * @param timeoutMs The longest wait, in ms. @default 0
    * @returns `true` if `recv()` would not block.
-   * @throws {RangeError} If `timeoutMs` is negative.
    * @throws {ProcessError} If this end is closed or write-only.
    */
   poll(timeoutMs?: number | null): boolean {
@@ -261,7 +261,6 @@ export class Connection {
    *
    * @param timeoutMs The longest wait, in ms. @default 0
    * @returns A promise of whether `recv()` would not block.
-   * @throws {RangeError} If `timeoutMs` is negative.
    * @throws {ProcessError} If this end is closed or write-only.
    */
   pollAsync(timeoutMs?: number | null): Promise<boolean> {

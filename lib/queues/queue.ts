@@ -10,12 +10,13 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { block, blockAsync, deadlineOf } from "../sync/_futex.ts";
+import { block, blockAsync } from "../sync/_futex.ts";
 import { initRing, Ring, ringLength } from "./_ring.ts";
 import { pack, unpack } from "./_serialize.ts";
 import { rebuildOver, sharedCells } from "../_core/shared.ts";
-import { checkTimeout, describe, optionsObject } from "../_core/validate.ts";
+import { describe, optionsObject } from "../_core/validate.ts";
 import { Empty, Full, ProcessError } from "../errors.ts";
+import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 
 /** Options of a blocking `put()` or `get()`. */
 export interface QueueOptions {
@@ -143,7 +144,6 @@ export class Queue<T = unknown> {
    * @throws {TypeError} If `item` is not structured-cloneable or holds a
    * shared object (pass those as Process arguments), or an option
    * is unknown or of the wrong type.
-   * @throws {RangeError} If `timeout` is negative.
    * @throws {ProcessError} If this queue was closed.
    */
   put(item: T, options?: QueueOptions): void {
@@ -162,7 +162,6 @@ export class Queue<T = unknown> {
    * @throws {Full} If the queue stayed full until the timeout.
    * @throws {TypeError} If `item` is not structured-cloneable or holds a
    * shared object (Lock, Queue, …: pass those as Process arguments).
-   * @throws {RangeError} If `timeout` is negative.
    * @throws {ProcessError} If this queue was closed.
    */
   async putAsync(item: T, options?: QueueAsyncOptions): Promise<void> {
@@ -203,7 +202,6 @@ export class Queue<T = unknown> {
    * @returns The item.
    * @throws {Empty} If the queue stayed empty until the timeout.
    * @throws {TypeError} If an option is unknown or of the wrong type.
-   * @throws {RangeError} If `timeout` is negative.
    * @throws {ProcessError} If this queue was closed.
    */
   get(options?: QueueOptions): T {
@@ -218,7 +216,6 @@ export class Queue<T = unknown> {
    * @param options `timeout` (ms) bounds the wait.
    * @returns A promise of the item.
    * @throws {Empty} If the queue stayed empty until the timeout.
-   * @throws {RangeError} If `timeout` is negative.
    * @throws {ProcessError} If this queue was closed.
    */
   async getAsync(options?: QueueAsyncOptions): Promise<T> {

@@ -1,9 +1,10 @@
 // What Lock, RLock and Semaphore share around their own acquire and release:
 // option checks, the scoped `hold()` handles, and the hooks a Condition uses
 // to let go of its lock while it waits.
-import { deadlineOf, type Steps } from "./_futex.ts";
-import { checkTimeout, describe, optionsObject } from "../_core/validate.ts";
+import type { Steps } from "./_futex.ts";
+import { describe, optionsObject } from "../_core/validate.ts";
 import { TimeoutError } from "../errors.ts";
+import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 
 /** Options of a blocking `acquire()`. */
 export interface AcquireOptions {

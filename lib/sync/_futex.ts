@@ -22,11 +22,6 @@ export interface Wait {
  */
 export type Steps<R> = Generator<Wait, R, boolean>;
 
-/** The deadline `timeoutMs` from now; `undefined` means never. */
-export function deadlineOf(timeoutMs: number | undefined): number {
-  return timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
-}
-
 /** Blocks while `cells[index] === value`; `false` if `deadline` passed first. */
 export function waitWhile(
   cells: Int32Array,

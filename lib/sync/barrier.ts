@@ -17,15 +17,15 @@ import {
 import {
   block,
   blockAsync,
-  deadlineOf,
   lockSteps,
   notify,
   type Steps,
   unlock,
 } from "./_futex.ts";
 import { adoptedOr, rebuildOver, sharedCells } from "../_core/shared.ts";
-import { checkTimeout, describe, optionsObject } from "../_core/validate.ts";
+import { describe, optionsObject } from "../_core/validate.ts";
 import { BrokenBarrierError } from "../errors.ts";
+import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 
 /** Options of {@linkcode Barrier}. */
 export interface BarrierOptions {
@@ -94,8 +94,7 @@ export class Barrier {
    * @param parties How many threads each round waits for; an integer >= 1.
    * @param options `action` and the default `timeout`.
    * @throws {TypeError} If an argument is of the wrong type.
-   * @throws {RangeError} If `parties` is not a positive integer, or
-   * `timeout` is negative.
+   * @throws {RangeError} If `parties` is not a positive integer.
    */
   constructor(parties: number, options?: BarrierOptions) {
     const what = "create Barrier";
@@ -149,7 +148,6 @@ export class Barrier {
    * barrier's `timeout`. A timeout breaks the barrier.
    * @returns This thread's arrival index in its round, 0 to `parties` − 1.
    * @throws {BrokenBarrierError} If the barrier is or gets broken.
-   * @throws {RangeError} If `timeoutMs` is negative.
    */
   wait(timeoutMs?: number): number {
     return block(this.#waitSteps(this.#deadline(timeoutMs)));
@@ -162,7 +160,6 @@ export class Barrier {
    * barrier's `timeout`. A timeout breaks the barrier.
    * @returns A promise of this thread's arrival index in its round.
    * @throws {BrokenBarrierError} If the barrier is or gets broken.
-   * @throws {RangeError} If `timeoutMs` is negative.
    */
   async waitAsync(timeoutMs?: number): Promise<number> {
     return await blockAsync(this.#waitSteps(this.#deadline(timeoutMs)));

@@ -20,10 +20,11 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { block, blockAsync, deadlineOf, notify, type Steps } from "./_futex.ts";
+import { block, blockAsync, notify, type Steps } from "./_futex.ts";
 import { rebuildOver, sharedCells } from "../_core/shared.ts";
-import { checkTimeout, describe } from "../_core/validate.ts";
+import { describe } from "../_core/validate.ts";
 import { Lock, RLock } from "./lock.ts";
+import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 
 // A waiter counts itself in SLEEPERS (under the lock), notes SEQ, lets the
 // lock go and waits for a TOKEN. notify(n) moves up to n sleepers to TOKENS
@@ -143,8 +144,7 @@ export class Condition {
    *
    * @param timeoutMs The longest wait, in milliseconds; none by default.
    * @returns `false` if the wait timed out, else `true`.
-   * @throws {RangeError} If this thread does not hold the lock, or
-   * `timeoutMs` is negative.
+   * @throws {RangeError} If this thread does not hold the lock.
    * @throws {TypeError} If `timeoutMs` is not a number.
    */
   wait(timeoutMs?: number): boolean {
@@ -156,8 +156,7 @@ export class Condition {
    *
    * @param timeoutMs The longest wait, in milliseconds; none by default.
    * @returns A promise of `false` if the wait timed out, else `true`.
-   * @throws {RangeError} If this thread does not hold the lock, or
-   * `timeoutMs` is negative.
+   * @throws {RangeError} If this thread does not hold the lock.
    * @throws {TypeError} If `timeoutMs` is not a number.
    */
   async waitAsync(timeoutMs?: number): Promise<boolean> {

@@ -9,9 +9,9 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { deadlineOf, notify, waitWhile, waitWhileAsync } from "./_futex.ts";
+import { notify, waitWhile, waitWhileAsync } from "./_futex.ts";
 import { rebuildOver, sharedCells } from "../_core/shared.ts";
-import { checkTimeout } from "../_core/validate.ts";
+import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 
 /**
  * A flag threads can wait for, like Python's `multiprocessing.Event`:
@@ -63,7 +63,6 @@ export class Event {
    * @param timeoutMs The longest wait, in milliseconds; none by default.
    * @returns The flag: `false` only if the wait timed out.
    * @throws {TypeError} If `timeoutMs` is not a number.
-   * @throws {RangeError} If `timeoutMs` is negative.
    */
   wait(timeoutMs?: number): boolean {
     const deadline = deadlineOf(checkTimeout("wait on Event", timeoutMs));
@@ -76,7 +75,6 @@ export class Event {
    * @param timeoutMs The longest wait, in milliseconds; none by default.
    * @returns A promise of the flag: `false` only if the wait timed out.
    * @throws {TypeError} If `timeoutMs` is not a number.
-   * @throws {RangeError} If `timeoutMs` is negative.
    */
   async waitAsync(timeoutMs?: number): Promise<boolean> {
     const deadline = deadlineOf(checkTimeout("wait on Event", timeoutMs));

@@ -72,7 +72,6 @@ export class Lock {
    * @param options `blocking: false` tries once; `timeout` bounds the wait (ms).
    * @returns Whether the lock was taken.
    * @throws {TypeError} If an option is unknown or of the wrong type.
-   * @throws {RangeError} If `timeout` is negative.
    */
   acquire(options?: AcquireOptions): boolean {
     const cells = this.#cells;
@@ -90,7 +89,6 @@ export class Lock {
    * @param options `timeout` bounds the wait (ms).
    * @returns A promise of whether the lock was taken.
    * @throws {TypeError} If an option is unknown or of the wrong type.
-   * @throws {RangeError} If `timeout` is negative.
    */
   async acquireAsync(options?: AcquireAsyncOptions): Promise<boolean> {
     const deadline = asyncDeadline("acquire Lock", options);
@@ -200,7 +198,6 @@ export class RLock {
    * @param options `blocking: false` tries once; `timeout` bounds the wait (ms).
    * @returns Whether the lock was taken.
    * @throws {TypeError} If an option is unknown or of the wrong type.
-   * @throws {RangeError} If `timeout` is negative.
    */
   acquire(options?: AcquireOptions): boolean {
     const deadline = options === undefined
@@ -224,7 +221,6 @@ export class RLock {
    * @param options `timeout` bounds the wait (ms).
    * @returns A promise of whether the lock was taken.
    * @throws {TypeError} If an option is unknown or of the wrong type.
-   * @throws {RangeError} If `timeout` is negative.
    */
   async acquireAsync(options?: AcquireAsyncOptions): Promise<boolean> {
     const deadline = asyncDeadline("acquire RLock", options);

@@ -103,7 +103,6 @@ export class Semaphore {
    * @param options `blocking: false` tries once; `timeout` bounds the wait (ms).
    * @returns Whether a unit was taken.
    * @throws {TypeError} If an option is unknown or of the wrong type.
-   * @throws {RangeError} If `timeout` is negative.
    */
   acquire(options?: AcquireOptions): boolean {
     const cells = this.#cells;
@@ -121,7 +120,6 @@ export class Semaphore {
    * @param options `timeout` bounds the wait (ms).
    * @returns A promise of whether a unit was taken.
    * @throws {TypeError} If an option is unknown or of the wrong type.
-   * @throws {RangeError} If `timeout` is negative.
    */
   async acquireAsync(options?: AcquireAsyncOptions): Promise<boolean> {
     const deadline = asyncDeadline(`acquire ${this.#kind()}`, options);

@@ -221,7 +221,10 @@ describe("Pool", () => {
       message: "Timed out after 30 ms waiting for the result",
     });
     assert.equal(await result.wait(10), false);
-    await assert.rejects(result.get(-1), { name: "RangeError" });
+    await assert.rejects(result.get(-1), {
+      name: "TimeoutError",
+      message: "Timed out after 0 ms waiting for the result",
+    });
     Atomics.store(shared, 0, 1);
     assert.equal(await result.wait(), true);
     assert.equal(result.ready(), true);

@@ -117,10 +117,10 @@ describe("Barrier bad input", () => {
       message:
         'Cannot create Barrier: parties must be an integer >= 1, received "2"',
     });
-    assert.throws(() => new Barrier(2, { timeout: -1 }), {
-      name: "RangeError",
+    assert.throws(() => new Barrier(2, { timeout: "1" as never }), {
+      name: "TypeError",
       message:
-        "Cannot create Barrier: timeout must not be negative, received -1",
+        'Cannot create Barrier: timeout must be a number of milliseconds, received "1"',
     });
     assert.throws(() => new Barrier(2, { action: Math.random }), {
       name: "TypeError",

@@ -68,13 +68,8 @@ describe("Event", () => {
 });
 
 describe("Event bad input", () => {
-  test("Event.wait() rejects a negative or non-numeric timeout", async () => {
+  test("Event.wait() rejects a non-numeric timeout", async () => {
     const event = new Event();
-    assert.throws(() => event.wait(-1), {
-      name: "RangeError",
-      message:
-        "Cannot wait on Event: timeout must not be negative, received -1",
-    });
     await assert.rejects(event.waitAsync("1" as never), {
       name: "TypeError",
       message:

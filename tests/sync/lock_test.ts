@@ -142,10 +142,6 @@ for (const Kind of [Lock, RLock]) {
     test(`${name}.acquire() rejects bad options and leaves the lock free`, async () => {
       const lock = new Kind();
       const what = `Cannot acquire ${name}`;
-      assert.throws(() => lock.acquire({ timeout: -1 }), {
-        name: "RangeError",
-        message: `${what}: timeout must not be negative, received -1`,
-      });
       assert.throws(() => lock.acquire({ timeout: "5" as never }), {
         name: "TypeError",
         message:
@@ -164,9 +160,10 @@ for (const Kind of [Lock, RLock]) {
         name: "TypeError",
         message: `${what}: options must be an object, received 5`,
       });
-      await assert.rejects(lock.acquireAsync({ timeout: -1 }), {
-        name: "RangeError",
-        message: `${what}: timeout must not be negative, received -1`,
+      await assert.rejects(lock.acquireAsync({ timeout: NaN }), {
+        name: "TypeError",
+        message:
+          `${what}: timeout must be a number of milliseconds, received NaN`,
       });
       assert.equal(lock.acquire({ blocking: false }), true);
       lock.release();

@@ -122,13 +122,7 @@ describe("Semaphore bad input", () => {
     assert.equal(sem.getValue(), 2);
   });
 
-  test("Semaphore.acquire() rejects a negative timeout", async () => {
-    const sem = new Semaphore(0);
-    assert.throws(() => sem.acquire({ timeout: -5 }), {
-      name: "RangeError",
-      message:
-        "Cannot acquire Semaphore: timeout must not be negative, received -5",
-    });
+  test("Semaphore.acquire() rejects a timeout that is not a number", async () => {
     await assert.rejects(
       new BoundedSemaphore(0).acquireAsync({ timeout: NaN }),
       {

@@ -2,8 +2,8 @@
 // server with async methods, so one client's wait never blocks another. The
 // owner of an RLock or Condition is the client session (one per thread).
 import { currentCaller } from "../_server.ts";
-import { checkTimeout } from "../../_core/validate.ts";
 import { BrokenBarrierError, Empty, Full } from "../../errors.ts";
+import { checkTimeout, startTimer, type Timer } from "../../_core/timeout.ts";
 
 /** How long a blocking call may wait; `timeout` in milliseconds. */
 export interface WaitOptions {
@@ -22,18 +22,18 @@ class Waiters {
 
   wait(timeout: number | undefined): Promise<boolean> {
     return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: Timer | undefined;
       const wake = (woken: boolean) => {
-        clearTimeout(timer);
+        timer?.clear();
         resolve(woken);
       };
       this.#queue.push(wake);
       if (timeout !== undefined) {
-        timer = setTimeout(() => {
+        timer = startTimer(timeout, () => {
           const i = this.#queue.indexOf(wake);
           if (i >= 0) this.#queue.splice(i, 1);
           resolve(false);
-        }, timeout);
+        });
       }
     });
   }

@@ -1,0 +1,78 @@
+// Start-up benchmarks: Process start+join of an empty target (by module
+// reference) beside a bare worker of the same runtime (spawn, first message,
+// terminate), and Pool(2) + one task + close/join beside piscina(2) + one
+// task + destroy — in the same run.
+// Run: npx deno run -A bench/startup_bench.ts · node_modules/.bin/bun bench/startup_bench.ts
+// Node: deno task build:npm && node_modules/.bin/tsc -p scripts/tsconfig.bench.json
+//       && cp bench/_peer_worker.mjs bench/_bare_worker.mjs npm/bench/ && node npm/bench/startup_bench.js
+import { measure } from "mitata";
+import { Piscina } from "piscina";
+import { Pool, Process } from "../mod.ts";
+import { runtime } from "../lib/_runtime/mod.ts";
+import { emitJson } from "./_json.ts";
+import { empty, identity } from "./_startup_targets.ts";
+
+const TARGETS = new URL(
+  import.meta.url.endsWith(".ts")
+    ? "./_startup_targets.ts"
+    : "./_startup_targets.js",
+  import.meta.url,
+);
+const BARE = new URL("./_bare_worker.mjs", import.meta.url);
+const PEER_WORKER = new URL("./_peer_worker.mjs", import.meta.url).href;
+
+/** Median ms of `fn`. */
+async function time(name: string, fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const stats = await measure(fn, {
+    min_samples: 10,
+    max_samples: 60,
+    min_cpu_time: 1e9,
+  });
+  const ms = stats.p50 / 1e6;
+  console.log(`${name.padEnd(42)} ${ms.toFixed(2)} ms`);
+  return ms;
+}
+
+const bare = await time(
+  "bare worker: spawn, first message, stop",
+  () =>
+    new Promise<void>((resolve) => {
+      const handle = runtime.spawn(BARE, {
+        message: () => void handle.terminate().then(resolve),
+        exit: () => {},
+      });
+    }),
+);
+
+const process = await time("Process start + join (empty target)", async () => {
+  const p = new Process({ target: empty, module: TARGETS });
+  p.start();
+  await p.join();
+});
+
+const pool = await time("Pool(2) + 1 task + close + join", async () => {
+  const p = new Pool(2, { module: TARGETS });
+  await p.apply(identity, [1]);
+  p.close();
+  await p.join();
+});
+
+const piscina = await time("piscina(2) + 1 task + destroy", async () => {
+  const p = new Piscina({
+    filename: PEER_WORKER,
+    minThreads: 2,
+    maxThreads: 2,
+  });
+  await p.run(1);
+  await p.destroy();
+});
+
+console.log(`
+${runtime.name}: Process start+join / bare worker: ${
+  (process / bare).toFixed(2)
+}× (goal ≤ 2)
+${runtime.name}: Pool(2)+1 task+close / piscina:  ${
+  (pool / piscina).toFixed(2)
+}× (goal ≤ 1)`);
+emitJson({ bare, process, pool, piscina });

@@ -1,0 +1,455 @@
+/**
+ * `ThreadPool`: Python's `multiprocessing.pool.ThreadPool` — the `Pool` API
+ * running tasks concurrently on this thread's event loop, at most
+ * `processes` at a time, with no workers to start.
+ *
+ * @module
+ */
+import { ImapJob } from "./_imap.ts";
+import { JobSet, ResultJob } from "./_jobs.ts";
+import {
+  APPLY_ASYNC_OPTIONS,
+  APPLY_OPTIONS,
+  callbacks,
+  checkSignal,
+  isIterable,
+  itemsOf,
+  MAP_ASYNC_OPTIONS,
+  MAP_OPTIONS,
+} from "./_options.ts";
+import { ThreadRunner } from "./_thread_runner.ts";
+import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
+import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
+import { AsyncResult } from "./async_result.ts";
+import { ProcessError } from "../errors.ts";
+import { cpuCount } from "../process.ts";
+import type {
+  ApplyAsyncOptions,
+  ImapOptions,
+  MapAsyncOptions,
+  MapOptions,
+  SubmitOptions,
+} from "./pool.ts";
+
+/** Options of {@linkcode ThreadPool}. */
+export interface ThreadPoolOptions {
+  /** How many calls may be in flight at once. @default cpuCount() */
+  processes?: number;
+  /** Runs once per slot (Python: once per thread) before its first task. @default undefined */
+  initializer?: (...args: never[]) => unknown;
+  /** Arguments for `initializer`, passed as they are. @default [] */
+  initargs?: unknown[];
+}
+
+// deno-lint-ignore no-explicit-any
+type AnyFunction = (...args: any[]) => unknown;
+
+const THREAD_POOL_OPTIONS = ["processes", "initializer", "initargs"];
+/** imap keeps at most this many chunks per slot in flight or unread. */
+const IMAP_CHUNKS_PER_SLOT = 16;
+
+const RUN = 0;
+const CLOSE = 1;
+const TERMINATE = 2;
+
+/**
+ * Python's `ThreadPool`: the {@linkcode Pool} API, but tasks are plain calls
+ * on this thread's event loop, at most `processes` in flight. What
+ * I/O-bound work (downloads, database calls) wants: nothing starts, nothing
+ * is copied, and functions may be closures or `async`. Synchronous
+ * CPU-bound functions gain nothing here (use {@linkcode Pool}); a long run
+ * of them still lets timers and I/O in every few milliseconds.
+ *
+ * A running call cannot be stopped: `terminate()` and an aborted `signal`
+ * reject at once and drop queued work, and the call's result is ignored.
+ *
+ * @example Usage
+ * ```ts
+ * import { ThreadPool } from "@seed/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new ThreadPool(4);
+ * const fetchLength = async (path: string) => {
+ *   await new Promise((resolve) => setTimeout(resolve, 10)); // like fetch()
+ *   return path.length;
+ * };
+ * assert.deepEqual(await pool.map(fetchLength, ["/", "/about"]), [1, 6]);
+ * assert.equal(await pool.applyAsync((a: number, b: number) => a + b, [2, 3]), 5);
+ * ```
+ */
+export class ThreadPool {
+  #processes: number;
+  #runner: ThreadRunner;
+  #state = RUN;
+  /** Every job is listed, so that terminate() reaches it: no dispatcher holds tasks. */
+  #jobs = new JobSet(() => {});
+
+  /**
+   * Creates the pool; its slots run `initializer` at once.
+   *
+   * @param processes How many calls may run at once; by default {@linkcode cpuCount}.
+   * @param options See {@linkcode ThreadPoolOptions}.
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `processes` is not an integer of at least 1.
+   */
+  constructor(processes?: number | null, options?: ThreadPoolOptions);
+  /**
+   * Creates the pool; `options.processes` says how many calls may run at once.
+   *
+   * @param options See {@linkcode ThreadPoolOptions}.
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `processes` is not an integer of at least 1.
+   */
+  constructor(options?: ThreadPoolOptions);
+  constructor(
+    first?: number | null | ThreadPoolOptions,
+    second?: ThreadPoolOptions,
+  ) {
+    const what = "create ThreadPool";
+    const byNumber = typeof first !== "object" || first === null;
+    const options = optionsObject(
+      what,
+      byNumber ? second : first,
+      THREAD_POOL_OPTIONS,
+    );
+    const processes = (byNumber ? first : undefined) ?? options.processes;
+    this.#processes = processes === undefined || processes === null
+      ? cpuCount()
+      : positiveInteger(what, "processes", processes);
+    const { initializer, initargs = [] } = options;
+    if (initializer !== undefined) {
+      checkFunction(what, "initializer", initializer);
+    }
+    if (!globalThis.Array.isArray(initargs)) {
+      throw new TypeError(
+        `Cannot ${what}: "initargs" must be an array, received ${
+          describe(initargs)
+        }`,
+      );
+    }
+    this.#runner = new ThreadRunner(
+      this.#processes,
+      initializer === undefined
+        ? null
+        : () => (initializer as AnyFunction)(...initargs),
+    );
+  }
+
+  /**
+   * Calls `fn` on every item and resolves with the results in input order.
+   *
+   * @param fn Called on this thread; may be async.
+   * @param iterable The items; read at once, like Python's `map`.
+   * @param options `chunksize` and `signal`.
+   * @returns The results, in input order.
+   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
+   * @throws {TypeError} If `fn`, `iterable` or an option is of the wrong type.
+   */
+  async map<T, R>(
+    fn: (item: T) => R,
+    iterable: Iterable<T>,
+    options?: MapOptions,
+  ): Promise<Awaited<R>[]> {
+    return await this.#mapAsync("map", MAP, fn, iterable, options, MAP_OPTIONS);
+  }
+
+  /**
+   * Like {@linkcode ThreadPool.map}, but returns an {@linkcode AsyncResult} at once.
+   *
+   * @param fn Called on this thread; may be async.
+   * @param iterable The items.
+   * @param options `chunksize`, `signal`, `callback`, `errorCallback`.
+   * @returns The eventual results, in input order.
+   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
+   * @throws {TypeError} If an argument or option is of the wrong type.
+   */
+  mapAsync<T, R>(
+    fn: (item: T) => R,
+    iterable: Iterable<T>,
+    options?: MapAsyncOptions<Awaited<R>[]>,
+  ): AsyncResult<Awaited<R>[]> {
+    return this.#mapAsync("mapAsync", MAP, fn, iterable, options);
+  }
+
+  /**
+   * Like {@linkcode ThreadPool.map}, but each item is an argument list: `fn(...item)`.
+   *
+   * @param fn Called on this thread; may be async.
+   * @param iterable Argument lists.
+   * @param options `chunksize` and `signal`.
+   * @returns The results, in input order.
+   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
+   * @throws {TypeError} If an item is not an array, or another argument is of the wrong type.
+   */
+  async starmap<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    iterable: Iterable<A>,
+    options?: MapOptions,
+  ): Promise<Awaited<R>[]> {
+    return await this.#mapAsync(
+      "starmap",
+      STARMAP,
+      fn as (...args: unknown[]) => R,
+      iterable,
+      options,
+      MAP_OPTIONS,
+    );
+  }
+
+  /**
+   * Like {@linkcode ThreadPool.starmap}, but returns an {@linkcode AsyncResult} at once.
+   *
+   * @param fn Called on this thread; may be async.
+   * @param iterable Argument lists.
+   * @param options `chunksize`, `signal`, `callback`, `errorCallback`.
+   * @returns The eventual results, in input order.
+   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
+   * @throws {TypeError} If an item is not an array, or another argument is of the wrong type.
+   */
+  starmapAsync<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    iterable: Iterable<A>,
+    options?: MapAsyncOptions<Awaited<R>[]>,
+  ): AsyncResult<Awaited<R>[]> {
+    return this.#mapAsync(
+      "starmapAsync",
+      STARMAP,
+      fn as (...args: unknown[]) => R,
+      iterable,
+      options,
+    );
+  }
+
+  /**
+   * Calls `fn` on every item lazily and yields the results in input order.
+   * Accepts any iterable or async iterable, even an infinite one.
+   *
+   * @param fn Called on this thread; may be async.
+   * @param iterable The items.
+   * @param options `chunksize` (default 1) and `signal`.
+   * @returns An async iterator of the results; a failed chunk rejects its `next()`.
+   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
+   * @throws {TypeError} If an argument or option is of the wrong type.
+   */
+  imap<T, R>(
+    fn: (item: T) => R,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    options?: ImapOptions,
+  ): AsyncIterableIterator<Awaited<R>> {
+    return this.#imap("imap", true, fn, iterable, options);
+  }
+
+  /**
+   * Like {@linkcode ThreadPool.imap}, but yields results as they finish.
+   *
+   * @param fn Called on this thread; may be async.
+   * @param iterable The items.
+   * @param options `chunksize` (default 1) and `signal`.
+   * @returns An async iterator of the results in completion order.
+   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
+   * @throws {TypeError} If an argument or option is of the wrong type.
+   */
+  imapUnordered<T, R>(
+    fn: (item: T) => R,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    options?: ImapOptions,
+  ): AsyncIterableIterator<Awaited<R>> {
+    return this.#imap("imapUnordered", false, fn, iterable, options);
+  }
+
+  /**
+   * Calls `fn(...args)` when a slot is free and resolves with its result.
+   *
+   * @param fn Called on this thread; may be async.
+   * @param args Its arguments, passed as they are.
+   * @param options `signal`.
+   * @returns The result.
+   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
+   * @throws {TypeError} If `fn` is not a function or `args` not an array.
+   */
+  async apply<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    args?: A,
+    options?: SubmitOptions,
+  ): Promise<Awaited<R>> {
+    return await this.#applyAsync<R>("apply", fn, args, options, APPLY_OPTIONS);
+  }
+
+  /**
+   * Calls `fn(...args)` when a slot is free; returns an {@linkcode AsyncResult} at once.
+   *
+   * @param fn Called on this thread; may be async.
+   * @param args Its arguments, passed as they are.
+   * @param options `signal`, `callback`, `errorCallback`.
+   * @returns The eventual result.
+   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
+   * @throws {TypeError} If `fn` is not a function or `args` not an array.
+   */
+  applyAsync<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    args?: A,
+    options?: ApplyAsyncOptions<Awaited<R>>,
+  ): AsyncResult<Awaited<R>> {
+    return this.#applyAsync<R>("applyAsync", fn, args, options);
+  }
+
+  /** Accepts no more work; what was submitted still runs. */
+  close(): void {
+    if (this.#state === RUN) this.#state = CLOSE;
+  }
+
+  /**
+   * Waits until all submitted work is done and no call is running.
+   *
+   * @throws {ProcessError} If the pool is still running (call `close()` or
+   * `terminate()` first).
+   */
+  async join(): Promise<void> {
+    if (this.#state === RUN) {
+      throw new ProcessError(
+        "Cannot join pool: it is still running, call close() or terminate() first",
+      );
+    }
+    await this.#jobs.drained();
+    await this.#runner.idle();
+  }
+
+  /**
+   * Rejects pending work with a `ProcessError` and drops queued tasks.
+   * Calls already running go on (nothing can stop them), but their results
+   * are ignored; this does not wait for them (`join()` does).
+   */
+  terminate(): Promise<void> {
+    this.#state = TERMINATE;
+    this.#runner.clear();
+    this.#jobs.abortAll(
+      new ProcessError("Cannot finish task: the pool was terminated"),
+      [],
+    );
+    return Promise.resolve();
+  }
+
+  /** Terminates the pool, like leaving Python's `with ThreadPool() as pool:`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.terminate();
+  }
+
+  #start(what: string, fn: unknown): AnyFunction {
+    if (this.#state !== RUN) throw new ProcessError("Pool not running");
+    return checkFunction(what, "fn", fn);
+  }
+
+  #mapAsync<R>(
+    what: string,
+    kind: typeof MAP | typeof STARMAP,
+    fn: (...args: never[]) => R,
+    iterable: Iterable<unknown>,
+    options: MapAsyncOptions<Awaited<R>[]> | undefined,
+    known: readonly string[] = MAP_ASYNC_OPTIONS,
+  ): AsyncResult<Awaited<R>[]> {
+    const opts = optionsObject(what, options, known);
+    const call = this.#start(what, fn);
+    const items = itemsOf(what, iterable, kind === STARMAP);
+    const chunksize = opts.chunksize === undefined
+      ? Math.max(1, Math.ceil(items.length / (4 * this.#processes)))
+      : positiveInteger(what, "chunksize", opts.chunksize);
+    const result = new AsyncResult(callbacks(what, opts));
+    const job = new ResultJob(
+      result,
+      items.length,
+      chunksize,
+      this.#jobs.onDone,
+    );
+    if (job.done || !this.#jobs.track(job, checkSignal(what, opts), true)) {
+      return result;
+    }
+    if (chunksize === 1) {
+      const single = kind === MAP ? ITEM : CALL;
+      for (let i = 0; i < items.length; i++) {
+        this.#runner.submit(job, i, call, single, items[i]);
+      }
+    } else {
+      for (let i = 0, start = 0; start < items.length; i++) {
+        const chunk = items.slice(start, start + chunksize);
+        this.#runner.submit(job, i, call, kind, chunk);
+        start += chunksize;
+      }
+    }
+    return result;
+  }
+
+  #applyAsync<R>(
+    what: string,
+    fn: unknown,
+    args: unknown[] | undefined,
+    options: ApplyAsyncOptions<Awaited<R>> | undefined,
+    known: readonly string[] = APPLY_ASYNC_OPTIONS,
+  ): AsyncResult<Awaited<R>> {
+    const opts = optionsObject(what, options, known);
+    const call = this.#start(what, fn);
+    if (args === undefined) args = [];
+    else if (!globalThis.Array.isArray(args)) {
+      throw new TypeError(
+        `Cannot ${what}: "args" must be an array, received ${describe(args)}`,
+      );
+    }
+    const result = new AsyncResult(callbacks(what, opts));
+    const job = new ResultJob(result, -1, 1, this.#jobs.onDone);
+    if (this.#jobs.track(job, checkSignal(what, opts), true)) {
+      this.#runner.submit(job, 0, call, CALL, args);
+    }
+    return result;
+  }
+
+  #imap<R>(
+    what: string,
+    ordered: boolean,
+    fn: (...args: never[]) => R,
+    iterable: Iterable<unknown> | AsyncIterable<unknown>,
+    options: ImapOptions | undefined,
+  ): AsyncIterableIterator<Awaited<R>> {
+    const opts = optionsObject(what, options, MAP_OPTIONS);
+    const call = this.#start(what, fn);
+    if (
+      !isIterable(iterable, Symbol.iterator) &&
+      !isIterable(iterable, Symbol.asyncIterator)
+    ) {
+      throw new TypeError(
+        `Cannot ${what}: "iterable" must be iterable or async iterable, received ${
+          describe(iterable)
+        }`,
+      );
+    }
+    const chunksize = opts.chunksize === undefined
+      ? 1
+      : positiveInteger(what, "chunksize", opts.chunksize);
+    const job = new ImapJob<Awaited<R>>(
+      iterable,
+      (job, index, _start, items) =>
+        this.#runner.submit(
+          job,
+          index,
+          call,
+          chunksize === 1 ? ITEM : MAP,
+          chunksize === 1 ? items[0] : items,
+        ),
+      {
+        chunksize,
+        ordered,
+        limit: IMAP_CHUNKS_PER_SLOT * this.#processes,
+        onDone: this.#jobs.onDone,
+      },
+    );
+    if (this.#jobs.track(job, checkSignal(what, opts), true)) job.start();
+    return job;
+  }
+}
+
+function checkFunction(what: string, name: string, fn: unknown): AnyFunction {
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      `Cannot ${what}: "${name}" must be a function, received ${describe(fn)}`,
+    );
+  }
+  return fn as AnyFunction;
+}
