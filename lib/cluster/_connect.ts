@@ -71,7 +71,7 @@ export async function probe(
       retryStrategy: () => null,
       maxRetriesPerRequest: 0,
       enableOfflineQueue: false,
-      connectTimeout: Math.max(1, deadline - Date.now()),
+      connectTimeout: Math.min(2 ** 31 - 1, Math.max(1, deadline - Date.now())),
     };
     const client = url === undefined ? new Redis(once) : new Redis(url, once);
     client.on("error", (error) => lastError = error);

@@ -4,12 +4,8 @@
 import { type Encoded, encodeValue } from "./_codec.ts";
 import type { RedisConnection } from "./_connect.ts";
 import { moduleUrls } from "../_core/function_ref.ts";
-import {
-  checkTimeout,
-  describe,
-  optionsObject,
-  positiveInteger,
-} from "../_core/validate.ts";
+import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
+import { checkTimeout } from "../_core/timeout.ts";
 import type { ClusterPoolOptions } from "./cluster_pool.ts";
 
 const CLUSTER_POOL_OPTIONS = [

@@ -21,6 +21,7 @@ import {
 } from "./_protocol.ts";
 import { CALL, FAILED, ITEM, MAP, OK } from "../_core/protocol.ts";
 import { moduleUrls } from "../_core/function_ref.ts";
+import { describe } from "../_core/validate.ts";
 import { Pool } from "../pool/pool.ts";
 import { cpuCount } from "../process.ts";
 import { MaybeEncodingError } from "../errors.ts";
@@ -206,6 +207,7 @@ export class WorkerNode {
             `Cannot send the result back from node ${this.#id}: ${
               (error as Error).message
             }`,
+            { exc: (error as Error).message, value: describe(value) },
           ),
         ),
       };
