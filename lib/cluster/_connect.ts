@@ -2,6 +2,7 @@
 // error within a few seconds, before any BullMQ object exists (a BullMQ
 // object that never connected cannot be closed: ioredis keeps retrying).
 import type { ConnectionOptions } from "bullmq";
+import { ioredis } from "./_bullmq.ts";
 import { ProcessError } from "../errors.ts";
 import type { RedisOptions } from "./redis_options.ts";
 
@@ -32,15 +33,6 @@ export function redisAddress(connection: RedisConnection): string {
   return `${options.host ?? "localhost"}:${options.port ?? 6379}`;
 }
 
-interface ProbeClient {
-  on(event: "error", listener: (error: Error) => void): unknown;
-  connect(): Promise<void>;
-  ping(): Promise<string>;
-  disconnect(): void;
-}
-
-type ProbeConstructor = new (...args: unknown[]) => ProbeClient;
-
 const sleep = (ms: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -53,11 +45,7 @@ export async function probe(
   connection: RedisConnection,
   timeoutMs: number,
 ): Promise<void> {
-  const module = await import("ioredis") as unknown as {
-    Redis?: ProbeConstructor;
-    default: ProbeConstructor;
-  };
-  const Redis = module.Redis ?? module.default;
+  const Redis = await ioredis();
   const { url, ...rest } = connectionOptions(connection) as {
     url?: string;
     [key: string]: unknown;
