@@ -300,6 +300,7 @@ export class ClusterPool {
         "Cannot join pool: it is still running, call close() or terminate() first",
       );
     }
+    if (this.#state === TERMINATE) return await this.terminate();
     while (this.#starting.size > 0) await Promise.all(this.#starting);
     await this.#jobs.drained();
     const dispatcher = await this.#dispatcher.catch(() => null);
