@@ -23,12 +23,20 @@ execFileSync(tsc, ["-p", `${root}scripts/tsconfig.npm.json`], {
   stdio: "inherit",
 });
 
-// Every `npm:` import of deno.json becomes a dependency of the package.
+// Every `npm:` import of deno.json becomes a dependency of the package,
+// except those only `./cluster` uses: optional peer dependencies.
+const OPTIONAL_PEERS = new Set(["bullmq", "ioredis"]);
 const dependencies: Record<string, string> = {};
+const peerDependencies: Record<string, string> = {};
 for (const specifier of Object.values(deno.imports ?? {}) as string[]) {
   const m = /^npm:(@?[^@]+)@(.+)$/.exec(specifier);
-  if (m !== null) dependencies[m[1]] = m[2];
+  if (m === null) continue;
+  if (OPTIONAL_PEERS.has(m[1])) peerDependencies[m[1]] = `^${m[2]}`;
+  else dependencies[m[1]] = m[2];
 }
+const peerDependenciesMeta = Object.fromEntries(
+  Object.keys(peerDependencies).map((name) => [name, { optional: true }]),
+);
 
 const pkg = {
   name: deno.name,
@@ -40,10 +48,20 @@ const pkg = {
   // The Node LTS lines tested (package.json pins them), from the first
   // release of each with `import.meta.main`, which the README's examples use.
   engines: { node: "^22.18.0 || >=24.2.0" },
-  exports: { ".": { types: "./mod.d.ts", default: "./mod.js" } },
+  exports: {
+    ".": { types: "./mod.d.ts", default: "./mod.js" },
+    "./cluster": {
+      types: "./lib/cluster/mod.d.ts",
+      default: "./lib/cluster/mod.js",
+    },
+    "./cluster/worker": "./lib/cluster/worker.js",
+  },
   types: "./mod.d.ts",
+  bin: { "seedmp-cluster-worker": "./lib/cluster/worker.js" },
   files: ["mod.js", "mod.d.ts", "lib/", "README.md", "LICENSE"],
   dependencies,
+  peerDependencies,
+  peerDependenciesMeta,
   sideEffects: false,
 };
 writeFileSync(`${out}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
