@@ -23,7 +23,7 @@ import { CALL, FAILED, ITEM, MAP, OK } from "../_core/protocol.ts";
 import { moduleUrls } from "../_core/function_ref.ts";
 import { describe } from "../_core/validate.ts";
 import { Pool } from "../pool/pool.ts";
-import { cpuCount } from "../process.ts";
+import { cpuCount } from "../current_process.ts";
 import { MaybeEncodingError } from "../errors.ts";
 
 /** Options of {@linkcode WorkerNode.start}. */
