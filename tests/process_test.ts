@@ -535,7 +535,7 @@ describe("Process as a script", () => {
   });
 
   test("starting a Process from a module a worker is importing throws an error naming the guard", async () => {
-    const { code, stdout, stderr } = await runFixture("unguarded", [], 10_000);
+    const { code, stdout, stderr } = await runFixture("unguarded", [], 60_000);
     assert.equal(code, 0);
     assert.equal(stdout, "exitCode 1, counter 0\n");
     assert.match(
@@ -545,7 +545,7 @@ describe("Process as a script", () => {
   });
 
   test("creating a Pool from a module a worker is importing throws an error naming the guard", async () => {
-    const { code, stdout } = await runFixture("unguarded_pool", [], 10_000);
+    const { code, stdout } = await runFixture("unguarded_pool", [], 60_000);
     assert.equal(code, 0);
     assert.match(
       stdout,
