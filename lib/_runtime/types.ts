@@ -1,5 +1,8 @@
 // The interfaces every runtime adapter implements: what the library needs
 // from a runtime (workers, a parent channel, serialization, TCP).
+import type { SocketAddress } from "../socket_address.ts";
+
+export type { SocketAddress };
 
 /** The runtimes this library supports. */
 export type RuntimeName = "deno" | "bun" | "node";
@@ -52,14 +55,6 @@ export interface ParentPort {
    * it posts reach the parent before the parent's `exit` event.
    */
   onExit(listener: () => void): void;
-}
-
-/** A TCP endpoint. */
-export interface SocketAddress {
-  /** A host name or IP address, e.g. "127.0.0.1". */
-  readonly hostname: string;
-  /** The TCP port. */
-  readonly port: number;
 }
 
 /** Callbacks of a TCP connection; `close` fires once, after any error. */

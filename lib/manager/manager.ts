@@ -22,7 +22,7 @@ import { ProcessError } from "../errors.ts";
 import type { AutoProxy, BaseProxy } from "./proxy.ts";
 import { Server } from "./server.ts";
 
-export type { SocketAddress } from "../_runtime/mod.ts";
+export type { SocketAddress } from "../socket_address.ts";
 export { Server } from "./server.ts";
 
 /** Options of {@linkcode BaseManager}. */

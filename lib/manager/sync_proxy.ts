@@ -11,7 +11,7 @@ import { BaseProxy } from "./proxy.ts";
 /** Options of a blocking call on a proxy; `timeout` is in milliseconds. */
 export interface ProxyAcquireOptions {
   /** Wait for the lock when it is taken. @default true */
-  blocking?: boolean;
+  block?: boolean;
   /** Give up after this many milliseconds. @default Infinity */
   timeout?: number;
 }

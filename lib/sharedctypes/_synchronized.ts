@@ -3,17 +3,7 @@
 // is, `false` asks for the raw object.
 import { describe, optionsObject } from "../_core/validate.ts";
 import { Lock, RLock } from "../sync/lock.ts";
-
-/** Options of `Value` and `Array`. */
-export interface SynchronizedOptions {
-  /**
-   * The lock that guards the object: `true` or `null` (Python's `None`)
-   * for a new `RLock`, a `Lock` or `RLock` to share one, or `false` for the
-   * raw object without a lock.
-   * @default true
-   */
-  lock?: boolean | Lock | RLock | null;
-}
+import type { SynchronizedOptions } from "./synchronized_options.ts";
 
 /** Checks the options; returns the lock to use, or `null` for a raw object. */
 export function lockOption(

@@ -12,7 +12,8 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { lockOption, type SynchronizedOptions } from "./_synchronized.ts";
+import { lockOption } from "./_synchronized.ts";
+import type { SynchronizedOptions } from "./synchronized_options.ts";
 import { describe } from "../_core/validate.ts";
 import { type Lock, RLock } from "../sync/lock.ts";
 import { adoptedOr, rebuildOver } from "../_core/shared.ts";

@@ -12,7 +12,8 @@ import {
   registerShareable,
 } from "../_core/codec.ts";
 import { adoptedOr, rebuildOver } from "../_core/shared.ts";
-import { lockOption, type SynchronizedOptions } from "./_synchronized.ts";
+import { lockOption } from "./_synchronized.ts";
+import type { SynchronizedOptions } from "./synchronized_options.ts";
 import type { Lock, RLock } from "../sync/lock.ts";
 import type { IntegerTypecode, Typecode, TypecodeValue } from "./typecodes.ts";
 import {
@@ -22,7 +23,7 @@ import {
   typecodeInfo,
 } from "./_typecodes.ts";
 
-export type { SynchronizedOptions } from "./_synchronized.ts";
+export type { SynchronizedOptions } from "./synchronized_options.ts";
 
 /** What a value reduces to for a trip to another thread. */
 interface ValueState {

@@ -5,22 +5,9 @@ import type { Steps } from "./_futex.ts";
 import { describe, optionsObject } from "../_core/validate.ts";
 import { TimeoutError } from "../errors.ts";
 import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
+import type { AcquireAsyncOptions, AcquireOptions } from "./acquire_options.ts";
 
-/** Options of a blocking `acquire()`. */
-export interface AcquireOptions {
-  /** Whether to wait for the lock at all. @default true */
-  blocking?: boolean;
-  /** The longest wait, in milliseconds. @default undefined (no limit) */
-  timeout?: number;
-}
-
-/** Options of `acquireAsync()` and `holdAsync()`. */
-export interface AcquireAsyncOptions {
-  /** The longest wait, in milliseconds. @default undefined (no limit) */
-  timeout?: number;
-}
-
-const ACQUIRE_OPTIONS = ["blocking", "timeout"] as const;
+const ACQUIRE_OPTIONS = ["block", "timeout"] as const;
 const ASYNC_OPTIONS = ["timeout"] as const;
 
 /**
@@ -31,20 +18,18 @@ export function acquireDeadline(
   what: string,
   options: AcquireOptions | undefined,
 ): number | null {
-  const { blocking = true, timeout } = optionsObject(
+  const { block = true, timeout } = optionsObject(
     what,
     options,
     ACQUIRE_OPTIONS,
   );
-  if (typeof blocking !== "boolean") {
+  if (typeof block !== "boolean") {
     throw new TypeError(
-      `Cannot ${what}: "blocking" must be a boolean, received ${
-        describe(blocking)
-      }`,
+      `Cannot ${what}: "block" must be a boolean, received ${describe(block)}`,
     );
   }
   const ms = checkTimeout(what, timeout);
-  return blocking ? deadlineOf(ms) : null;
+  return block ? deadlineOf(ms) : null;
 }
 
 /** Checks async acquire options; returns the deadline, `Infinity` for none. */

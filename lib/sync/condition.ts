@@ -5,13 +5,12 @@
  * @module
  */
 import {
-  type AcquireAsyncOptions,
-  type AcquireOptions,
   type ConditionLock,
   isOwned,
   releaseAll,
   restore,
 } from "./_acquire.ts";
+import type { AcquireAsyncOptions, AcquireOptions } from "./acquire_options.ts";
 import {
   decode,
   encode,
@@ -97,7 +96,7 @@ export class Condition {
   /**
    * Takes the underlying lock; see `Lock.acquire`.
    *
-   * @param options `blocking: false` tries once; `timeout` bounds the wait (ms).
+   * @param options `block: false` tries once; `timeout` bounds the wait (ms).
    * @returns Whether the lock was taken.
    */
   acquire(options?: AcquireOptions): boolean {

@@ -4,9 +4,7 @@
  * @module
  */
 import {
-  type AcquireAsyncOptions,
   acquireDeadline,
-  type AcquireOptions,
   asyncDeadline,
   held,
   isOwned,
@@ -14,6 +12,7 @@ import {
   releaser,
   restore,
 } from "./_acquire.ts";
+import type { AcquireAsyncOptions, AcquireOptions } from "./acquire_options.ts";
 import {
   reduce,
   type Reduced,
@@ -32,7 +31,7 @@ import {
 } from "./_futex.ts";
 import { rebuildOver, sharedCells } from "../_core/shared.ts";
 
-export type { AcquireAsyncOptions, AcquireOptions } from "./_acquire.ts";
+export type { AcquireAsyncOptions, AcquireOptions } from "./acquire_options.ts";
 
 /**
  * A non-recursive lock, like Python's `multiprocessing.Lock`: one 3-state
@@ -70,7 +69,7 @@ export class Lock {
   /**
    * Takes the lock, blocking this thread until it is free.
    *
-   * @param options `blocking: false` tries once; `timeout` bounds the wait (ms).
+   * @param options `block: false` tries once; `timeout` bounds the wait (ms).
    * @returns Whether the lock was taken.
    * @throws {TypeError} If an option is unknown or of the wrong type.
    */
@@ -208,7 +207,7 @@ export class RLock {
   /**
    * Takes the lock, or takes it once more if this thread holds it.
    *
-   * @param options `blocking: false` tries once; `timeout` bounds the wait (ms).
+   * @param options `block: false` tries once; `timeout` bounds the wait (ms).
    * @returns Whether the lock was taken.
    * @throws {TypeError} If an option is unknown or of the wrong type.
    */

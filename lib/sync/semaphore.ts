@@ -4,14 +4,8 @@
  *
  * @module
  */
-import {
-  type AcquireAsyncOptions,
-  acquireDeadline,
-  type AcquireOptions,
-  asyncDeadline,
-  held,
-  releaser,
-} from "./_acquire.ts";
+import { acquireDeadline, asyncDeadline, held, releaser } from "./_acquire.ts";
+import type { AcquireAsyncOptions, AcquireOptions } from "./acquire_options.ts";
 import {
   reduce,
   type Reduced,
@@ -105,7 +99,7 @@ export class Semaphore {
   /**
    * Takes one unit, blocking this thread while there is none.
    *
-   * @param options `blocking: false` tries once; `timeout` bounds the wait (ms).
+   * @param options `block: false` tries once; `timeout` bounds the wait (ms).
    * @returns Whether a unit was taken.
    * @throws {TypeError} If an option is unknown or of the wrong type.
    */

@@ -221,7 +221,7 @@ describe("Manager", () => {
     await using manager = await Manager();
     const lock = await manager.Lock();
     assert.equal(await lock.acquire(), true);
-    assert.equal(await lock.acquire({ blocking: false }), false);
+    assert.equal(await lock.acquire({ block: false }), false);
     assert.equal(await lock.acquire({ timeout: 20 }), false);
     await lock.release();
     await rejectsAs(
@@ -242,7 +242,7 @@ describe("Manager", () => {
     const sem = await manager.Semaphore(2);
     assert.equal(await sem.acquire(), true);
     assert.equal(await sem.acquire(), true);
-    assert.equal(await sem.acquire({ blocking: false }), false);
+    assert.equal(await sem.acquire({ block: false }), false);
     const waiting = sem.acquire();
     await sem.release();
     assert.equal(await waiting, true);
@@ -254,9 +254,9 @@ describe("Manager", () => {
     );
     {
       await using _ = await lock.hold();
-      assert.equal(await lock.acquire({ blocking: false }), false);
+      assert.equal(await lock.acquire({ block: false }), false);
     }
-    assert.equal(await lock.acquire({ blocking: false }), true);
+    assert.equal(await lock.acquire({ block: false }), true);
   });
 
   test("Condition, Event and Barrier proxies wait and wake", async () => {
@@ -273,11 +273,11 @@ describe("Manager", () => {
     const lock = await manager.Lock();
     const overLock = await manager.Condition(lock);
     await overLock.acquire();
-    assert.equal(await lock.acquire({ blocking: false }), false);
+    assert.equal(await lock.acquire({ block: false }), false);
     assert.equal(await overLock.wait(10), false);
     await overLock.notify();
     await overLock.release();
-    assert.equal(await lock.acquire({ blocking: false }), true);
+    assert.equal(await lock.acquire({ block: false }), true);
     await rejectsAs(
       manager.Condition(await manager.list() as never),
       TypeError,

@@ -109,7 +109,7 @@ describe("Condition bad input", () => {
       name: "RangeError",
       message: "Cannot notify on Condition: this thread does not hold its lock",
     });
-    assert.equal(cond.acquire({ blocking: false }), true);
+    assert.equal(cond.acquire({ block: false }), true);
     cond.release();
   });
 

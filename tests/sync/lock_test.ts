@@ -31,10 +31,10 @@ for (const Kind of [Lock, RLock]) {
       const lock = new Kind();
       assert.equal(lock.acquire(), true);
       if (Kind === Lock) {
-        assert.equal(lock.acquire({ blocking: false }), false);
+        assert.equal(lock.acquire({ block: false }), false);
       }
       lock.release();
-      assert.equal(lock.acquire({ blocking: false }), true);
+      assert.equal(lock.acquire({ block: false }), true);
       lock.release();
     });
 
@@ -46,7 +46,7 @@ for (const Kind of [Lock, RLock]) {
         args: [lock, shared, 100_000],
       });
       assert.equal(shared[0], 400_000);
-      assert.equal(lock.acquire({ blocking: false }), true);
+      assert.equal(lock.acquire({ block: false }), true);
     });
 
     test(`${name}.acquire({ timeout }) returns false after the timeout while a worker holds it`, async () => {
@@ -147,14 +147,14 @@ for (const Kind of [Lock, RLock]) {
         message:
           `${what}: timeout must be a number of milliseconds, received "5"`,
       });
-      assert.throws(() => lock.acquire({ blocking: 0 as never }), {
+      assert.throws(() => lock.acquire({ block: 0 as never }), {
         name: "TypeError",
-        message: `${what}: "blocking" must be a boolean, received 0`,
+        message: `${what}: "block" must be a boolean, received 0`,
       });
       assert.throws(() => lock.acquire({ tiemout: 5 } as never), {
         name: "TypeError",
         message:
-          `${what}: unknown option "tiemout" (known: blocking, timeout), received 5`,
+          `${what}: unknown option "tiemout" (known: block, timeout), received 5`,
       });
       assert.throws(() => lock.acquire(5 as never), {
         name: "TypeError",
@@ -165,7 +165,7 @@ for (const Kind of [Lock, RLock]) {
         message:
           `${what}: timeout must be a number of milliseconds, received NaN`,
       });
-      assert.equal(lock.acquire({ blocking: false }), true);
+      assert.equal(lock.acquire({ block: false }), true);
       lock.release();
     });
   });
@@ -220,7 +220,7 @@ describe("RLock ownership", () => {
     const shared = sharedInts();
     await runAll(1, { target: targets.releaseForeign, args: [lock, shared] });
     assert.equal(shared[0], 0);
-    assert.equal(lock.acquire({ blocking: false }), true);
+    assert.equal(lock.acquire({ block: false }), true);
   });
 });
 

@@ -12,8 +12,8 @@ describe("Semaphore", () => {
   test("Semaphore.acquire() takes units until none is left", () => {
     const sem = new Semaphore(2);
     assert.equal(sem.acquire(), true);
-    assert.equal(sem.acquire({ blocking: false }), true);
-    assert.equal(sem.acquire({ blocking: false }), false);
+    assert.equal(sem.acquire({ block: false }), true);
+    assert.equal(sem.acquire({ block: false }), false);
     assert.equal(sem.getValue(), 0);
     sem.release();
     sem.release();

@@ -22,8 +22,8 @@ export function timeoutOf(
   what: string,
   options: WaitOptions | null | undefined,
 ): number | undefined {
-  const blocking = options?.blocking ?? options?.block ?? true;
-  return blocking ? checkTimeout(what, options?.timeout) : 0;
+  const block = options?.block ?? true;
+  return block ? checkTimeout(what, options?.timeout) : 0;
 }
 
 /** The server side of `manager.Semaphore()`; also the base of Lock. */

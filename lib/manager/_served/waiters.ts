@@ -15,7 +15,6 @@ export function waitingCalls(): number {
 
 /** How long a blocking call may wait, from `timeout` in milliseconds. */
 export interface WaitOptions {
-  blocking?: boolean;
   block?: boolean;
   timeout?: number | null;
 }
