@@ -138,6 +138,12 @@ for (const name of requested) {
   const line = lines.find((line) => line.name === name);
   if (line !== undefined) nodeBinary(line);
 }
+// Built first: the Deno and Bun stages run a Node client from the build too
+// (the cross-runtime manager test), and must not find a stale one.
+if (await buildNpm() !== 0) {
+  console.error("Cannot run the tests: the npm build failed");
+  Deno.exit(1);
+}
 for (const name of requested) {
   const [code, counts] = await runners[name]();
   const good = code === 0 && counts.failed === 0 && counts.passed > 0;
