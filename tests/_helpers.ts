@@ -85,3 +85,24 @@ export async function runProcesses(
 export function sharedInts(n = 2): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * n));
 }
+
+/**
+ * Resolves or rejects as `promise` does, or rejects naming `what` once `ms`
+ * pass first: a guard that turns a hang into a failure.
+ */
+export function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${what}: did not settle within ${ms} ms`)),
+        ms,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -28,7 +28,6 @@ export interface StartedServer {
 export async function startServer(message: RunManager): Promise<StartedServer> {
   let channel: ChannelEnd | null = null;
   let worker!: WorkerHandle;
-  // Node 20 has no Promise.withResolvers.
   const listening = new Promise<SocketAddress>((resolve, reject) => {
     worker = runtime.spawn(WORKER_URL, {
       message(data) {

@@ -88,18 +88,3 @@ export function frameOf(body: Uint8Array): Uint8Array {
   out.set(body, 4);
   return out;
 }
-
-/** Resolves `promise`, or rejects after `ms` (an old server may hang). */
-export function within<T>(
-  promise: Promise<T>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout>;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Timed out: ${what}`)), ms);
-    }),
-  ]);
-}

@@ -21,7 +21,8 @@ import {
 import { syncFactories } from "../../lib/manager/_served/objects.ts";
 import { ManagerServer } from "../../lib/manager/_server.ts";
 import { WireCodec } from "../../lib/manager/_wire.ts";
-import { frameOf, RawClient, within } from "./_raw.ts";
+import { frameOf, RawClient } from "./_raw.ts";
+import { within } from "../_helpers.ts";
 
 const LIMIT = /over the manager's limit of 67108864 bytes \(64 MiB\)$/;
 const codec = new WireCodec({ toToken: () => null, fromToken: (t) => t });

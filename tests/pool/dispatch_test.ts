@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Pool } from "../../mod.ts";
-import { fixture, sharedInts, waitUntil } from "../_helpers.ts";
+import { fixture, sharedInts, waitUntil, within } from "../_helpers.ts";
 
 const module = fixture("pool_tasks");
 const tasks = await import(
@@ -10,19 +10,6 @@ const tasks = await import(
 
 function range(n: number): number[] {
   return globalThis.Array.from({ length: n }, (_, i) => i);
-}
-
-/** Resolves with `promise`'s value, or rejects after `ms`. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const square = (x: number) => x * x;
@@ -36,7 +23,10 @@ describe("Pool dispatch", () => {
     await waitUntil(() => Atomics.load(cells, 1) === 1);
     for (let i = 0; i < 5; i++) {
       const started = Date.now();
-      assert.equal(await within(2000, pool.apply(square, [i])), i * i);
+      assert.equal(
+        await within(pool.apply(square, [i]), 2000, "the pool"),
+        i * i,
+      );
       assert.ok(Date.now() - started < 500, `took ${Date.now() - started} ms`);
     }
     Atomics.store(cells, 0, 1);
@@ -51,7 +41,10 @@ describe("Pool dispatch", () => {
       // Submitted together: the dispatcher shares them out before either runs.
       const busy = pool.apply(tasks.spin, [cells]);
       const map = pool.map(square, range(50), { chunksize: 1 });
-      assert.deepEqual(await within(5000, map), range(50).map(square));
+      assert.deepEqual(
+        await within(map, 5000, "the pool"),
+        range(50).map(square),
+      );
       assert.equal(Atomics.load(cells, 0), 0, "the spinning task still runs");
       Atomics.store(cells, 0, 1);
       assert.equal(await busy, "released");
@@ -66,8 +59,9 @@ describe("Pool dispatch", () => {
     const sleepy = range(50).map((x) => [x, 2] as [number, number]);
     assert.deepEqual(
       await within(
-        10_000,
         pool.starmap(tasks.sleepy, sleepy, { chunksize: 1 }),
+        10_000,
+        "the pool",
       ),
       range(50),
     );

@@ -1,28 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Pool } from "../../mod.ts";
-import { fixture, sharedInts } from "../_helpers.ts";
+import { fixture, sharedInts, within } from "../_helpers.ts";
 
 const module = fixture("pool_tasks");
 const tasks = await import(
   module.href
 ) as typeof import("../fixtures/pool_tasks.ts");
-
-/** Fails the test if `promise` has not settled within `ms`. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`did not settle within ${ms} ms`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe("Pool.join()", () => {
   test("Pool.join() resolves after map, mapAsync, starmap and imap of nothing", async () => {
@@ -35,7 +19,7 @@ describe("Pool.join()", () => {
     for await (const _ of pool.imap(square, [])) assert.fail("no items");
     for await (const _ of pool.imapUnordered(square, [])) assert.fail("none");
     pool.close();
-    await within(5000, pool.join());
+    await within(pool.join(), 5000, "join");
   });
 
   test("Pool.join() waits for every submitted task instead of stopping it", async () => {
@@ -48,7 +32,7 @@ describe("Pool.join()", () => {
       100,
     ]], { chunksize: 1 });
     pool.close();
-    await within(10_000, pool.join());
+    await within(pool.join(), 10_000, "join");
     assert.deepEqual([...cells], [1, 1, 1, 0]);
     assert.equal(await slow, 0);
     assert.deepEqual(await more, [1, 2]);
@@ -67,7 +51,7 @@ describe("Pool.join()", () => {
       message: "task 0 failed",
     });
     pool.close();
-    await within(10_000, pool.join());
+    await within(pool.join(), 10_000, "join");
     assert.equal(Atomics.load(cells, 1), 1);
   });
 
@@ -79,7 +63,7 @@ describe("Pool.join()", () => {
       initargs: [cells, 0, 300],
     });
     pool.close();
-    await within(10_000, pool.join());
+    await within(pool.join(), 10_000, "join");
     assert.equal(Atomics.load(cells, 0), 2);
   });
 });

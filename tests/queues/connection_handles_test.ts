@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { EOFError, Pipe, Process } from "../../mod.ts";
-import { fixture, sharedInts, waitUntil } from "../_helpers.ts";
+import { fixture, sharedInts, waitUntil, within } from "../_helpers.ts";
 
 const module = fixture("queue_targets");
 const targets = await import(
   module.href
 ) as typeof import("../fixtures/queue_targets.ts");
-
-/** `promise`, or a rejection naming `what` after `ms`. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: hung`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 describe("Connection handles (one per thread, as in Python)", () => {
   test("the parent's close() of the end it passed to a Process leaves the child's handle working", async () => {
