@@ -41,6 +41,8 @@ export interface StartPoolWorker {
   readonly initargs: readonly unknown[];
   /** Two ints shared with the parent: `[CLAIMED]` and `[FINISHED]`. */
   readonly cells: Int32Array;
+  /** Shared memory for one task at a time: see `pool/_mailbox.ts`. */
+  readonly mailbox?: SharedArrayBuffer;
 }
 
 /**

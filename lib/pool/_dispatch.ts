@@ -18,6 +18,13 @@ import {
 } from "../_core/protocol.ts";
 import { Slot, type Task } from "./_slot.ts";
 import { postTasks } from "./_post.ts";
+import {
+  mailboxBuffer,
+  POSTED,
+  REPLY,
+  REPLY_LENGTH,
+  SKIPPED,
+} from "./_mailbox.ts";
 import { Stealer } from "./_steal.ts";
 
 /** What a submission (apply, map, imap) must do when its tasks finish. */
@@ -193,7 +200,10 @@ export class Dispatcher {
     const workers = this.#workers;
     this.#workers = [];
     await Promise.all(
-      [...workers, ...this.#retiring].map((slot) => slot.handle.terminate()),
+      [...workers, ...this.#retiring].map((slot) => {
+        slot.closeBox();
+        return slot.handle.terminate();
+      }),
     );
     this.#retiring.clear();
     this.handles.clear();
@@ -205,6 +215,7 @@ export class Dispatcher {
     const pid = nextPid();
     const name = `SpawnPoolWorker-${++workersStarted}`;
     const cells = new Int32Array(new SharedArrayBuffer(8));
+    const mailbox = mailboxBuffer();
     // Weak: a running worker must not keep a dropped pool's jobs alive.
     const self = new WeakRef<Dispatcher>(this);
     const weak: { slot?: WeakRef<Slot> } = {};
@@ -223,7 +234,7 @@ export class Dispatcher {
         if (slot !== undefined) dispatcher.#exited(slot, code);
       },
     });
-    const slot = new Slot(handle, name, pid, cells);
+    const slot = new Slot(handle, name, pid, cells, mailbox);
     weak.slot = new WeakRef(slot);
     this.handles.add(handle);
     const start: StartPoolWorker = {
@@ -232,6 +243,7 @@ export class Dispatcher {
       initializer: this.#options.initializer,
       initargs: this.#options.initargs,
       cells,
+      mailbox,
     };
     handle.postMessage(start);
     handle.unref();
@@ -242,7 +254,7 @@ export class Dispatcher {
   #retire(slot: Slot): void {
     this.#remove(slot);
     slot.retiring = true;
-    slot.handle.postMessage(EXIT);
+    slot.post(EXIT);
     this.#ref(slot);
     this.#retiring.add(slot);
   }
@@ -252,6 +264,7 @@ export class Dispatcher {
     this.#remove(slot);
     this.#stopping.delete(slot);
     this.#retiring.add(slot);
+    slot.closeBox();
     void slot.handle.terminate().then(() => this.#gone(slot));
     this.#spawn();
   }
@@ -296,7 +309,7 @@ export class Dispatcher {
   #room(slot: Slot, window: number): number {
     // A worker stuck on a long task gets nothing more until it is idle.
     if (slot.stalled && slot.inflight > 0) return 0;
-    if (this.#stopping.has(slot)) return 0;
+    if (this.#stopping.has(slot) || slot.boxed) return 0;
     return Math.min(
       window - slot.inflight,
       this.#options.maxtasks - slot.sent,
@@ -342,10 +355,39 @@ export class Dispatcher {
       queue[this.#head++] = undefined;
       if (!task.job.done) batch.push(task);
     }
+    if (batch.length === 1 && slot.sendBoxed(batch[0])) {
+      this.#ref(slot);
+      void this.#awaitReply(slot);
+      return 1;
+    }
     const sent = postTasks(slot, batch, this.#refs);
     slot.sentTasks(sent);
     if (sent.length > 0) this.#ref(slot);
     return batch.length;
+  }
+
+  /**
+   * Waits for the reply to the task out through `slot`'s mailbox. Cannot
+   * miss it: `waitAsync` resolves at once if REPLY has moved, and the
+   * worker notifies after moving it; `closeBox()` notifies too.
+   */
+  async #awaitReply(slot: Slot): Promise<void> {
+    const cells = slot.box.cells;
+    while (!slot.replied()) {
+      if (!slot.boxed) return; // the worker is gone
+      const waited = Atomics.waitAsync(cells, REPLY, slot.replies);
+      if (waited.async) await waited.value;
+    }
+    slot.replies++;
+    if (!slot.boxed) return;
+    slot.boxed = false;
+    const length = Atomics.load(cells, REPLY_LENGTH);
+    // The result came by message, or will: `#receive` handles it.
+    if (length === POSTED) return this.#schedule();
+    if (length !== SKIPPED) return this.#receive(slot, slot.box.readResult());
+    // The worker did not start it: we took it back, or should.
+    this.#requeue(slot.takeBack());
+    this.#schedule();
   }
 
   #receive(slot: Slot, results: PoolResults): void {
@@ -391,6 +433,7 @@ export class Dispatcher {
   #exited(slot: Slot, code: number): void {
     if (this.#retiring.has(slot)) return this.#gone(slot);
     if (!this.#workers.includes(slot)) return;
+    slot.closeBox();
     this.#remove(slot);
     this.#stopping.delete(slot);
     this.#requeue(slot.died(code));

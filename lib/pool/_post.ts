@@ -32,7 +32,7 @@ export function postTasks(
   }
   const message: PoolTasks = { type: "pool-tasks", fns, tasks };
   try {
-    slot.handle.postMessage(message);
+    slot.post(message);
   } catch {
     return postTasks(slot, batch.filter(sendable), refs);
   }

@@ -8,6 +8,17 @@ import type { WorkerHandle } from "../_runtime/mod.ts";
 import { CLAIMED, FINISHED } from "../_core/protocol.ts";
 import { WorkerExitError } from "../errors.ts";
 import type { Job } from "./_dispatch.ts";
+import {
+  AWAY,
+  Mailbox,
+  MESSAGES,
+  PARKED,
+  RECEIVED,
+  REPLY,
+  STATE,
+  STOP,
+  TASK,
+} from "./_mailbox.ts";
 
 /** One call (or chunk of calls) of a job's function in a worker. */
 export interface Task {
@@ -48,22 +59,88 @@ export class Slot {
   stalled = false;
   /** `CLAIMED` as the last steal check saw it. */
   lastClaimed = 0;
+  /** The worker's mailbox: see `_mailbox.ts`. */
+  readonly box: Mailbox;
+  /** A task is out through the mailbox. */
+  boxed = false;
+  /** Replies seen on the mailbox. */
+  replies = 0;
 
   constructor(
     handle: WorkerHandle,
     name: string,
     pid: number,
     cells: Int32Array,
+    mailbox: SharedArrayBuffer,
   ) {
     this.handle = handle;
     this.name = name;
     this.pid = pid;
     this.cells = cells;
+    this.box = new Mailbox(mailbox);
+  }
+
+  /**
+   * Posts `message` to the worker, first waking it if it waits on its
+   * mailbox, so that it goes back to its event loop and reads the message.
+   * Nothing is posted while a mailbox task is out (STATE is never TASK here).
+   */
+  post(message: unknown): void {
+    const cells = this.box.cells;
+    Atomics.add(cells, MESSAGES, 1);
+    this.handle.postMessage(message);
+    if (Atomics.compareExchange(cells, STATE, PARKED, AWAY) === PARKED) {
+      Atomics.notify(cells, STATE);
+    }
+  }
+
+  /**
+   * Hands `task` to the worker through its mailbox if it waits there, holds
+   * nothing else and knows the function; false if it must be posted.
+   */
+  sendBoxed(task: Task): boolean {
+    const cells = this.box.cells;
+    if (
+      this.boxed || this.inflight > 0 || !this.known[task.fnId] ||
+      Atomics.load(cells, STATE) !== PARKED ||
+      Atomics.load(cells, RECEIVED) !== this.#nextSeq ||
+      !this.box.writeTask(
+        this.#nextSeq,
+        task.id,
+        task.fnId,
+        task.kind,
+        task.payload,
+      ) ||
+      // The worker may have left meanwhile: then the task is posted.
+      Atomics.compareExchange(cells, STATE, PARKED, TASK) !== PARKED
+    ) return false;
+    Atomics.notify(cells, STATE);
+    this.boxed = true;
+    this.sentTasks([task]);
+    return true;
+  }
+
+  /**
+   * The worker is going away: it must not wait on its mailbox any more
+   * (Deno cannot terminate a thread blocked in `Atomics.wait`), and the
+   * parent stops waiting for a mailbox reply.
+   */
+  closeBox(): void {
+    const cells = this.box.cells;
+    Atomics.store(cells, STATE, STOP);
+    Atomics.notify(cells, STATE);
+    this.boxed = false;
+    Atomics.notify(cells, REPLY);
   }
 
   /** How many of the tasks sent it has started or skipped. */
   claimed(): number {
     return Atomics.load(this.cells, CLAIMED);
+  }
+
+  /** Whether a reply is on its way through the mailbox. */
+  replied(): boolean {
+    return Atomics.load(this.box.cells, REPLY) !== this.replies;
   }
 
   /** Tasks sent and not answered. */

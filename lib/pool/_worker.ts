@@ -24,6 +24,7 @@ import type {
 } from "../_core/protocol.ts";
 import { describe } from "../_core/validate.ts";
 import { MaybeEncodingError } from "../errors.ts";
+import { countMessage, openMailbox, park } from "./_park.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
@@ -50,6 +51,18 @@ export function startPoolWorker(message: StartPoolWorker): void {
   // Results already computed reach the parent even if a task ends the worker.
   port.onExit(flush);
   initialized = initialize(message.initializer, message.initargs);
+  if (message.mailbox !== undefined) {
+    openMailbox(message.mailbox, {
+      busy: () => draining || inbox.length > 0,
+      run: runOne,
+      post(results) {
+        since = performance.now() - (results[0] as number);
+        out.push(...results.slice(1));
+        flush();
+      },
+    });
+    void initialized.then(park);
+  }
 }
 
 async function initialize(
@@ -73,6 +86,7 @@ async function initialize(
  */
 export function receiveTasks(message: PoolTasks | PoolExit): void {
   inbox.push(message);
+  countMessage(message.type === "pool-tasks" ? message.tasks.length / 4 : 0);
   if (!draining) void drain();
 }
 
@@ -88,6 +102,7 @@ async function drain(): Promise<void> {
     flush();
   }
   draining = false;
+  park();
 }
 
 async function define(defined: readonly (number | FunctionRef)[]) {
@@ -123,6 +138,38 @@ async function runTasks(tasks: readonly unknown[]): Promise<void> {
     }
     Atomics.store(cells, FINISHED, seq + 1);
     if (performance.now() - since >= FLUSH_MS) flush();
+  }
+}
+
+/**
+ * Runs task number `seq` from the mailbox (see `_park.ts`): its result as
+ * `[busyMs, id, status, value]`, `[]` if the parent took it back, or a
+ * promise of either.
+ */
+function runOne(
+  seq: number,
+  id: number,
+  fnId: number,
+  kind: number,
+  payload: unknown,
+): unknown[] | Promise<unknown[]> {
+  received = seq + 1;
+  if (Atomics.compareExchange(cells, CLAIMED, seq, seq + 1) !== seq) return [];
+  const start = performance.now();
+  const done = (status: number, value: unknown): unknown[] => {
+    Atomics.store(cells, FINISHED, seq + 1);
+    return [performance.now() - start, id, status, value];
+  };
+  try {
+    if (initFailure !== null) throw initFailure.error;
+    const value = run(fns[fnId], kind, decode(payload));
+    if (!isPromiseLike(value)) return done(OK, encode(value));
+    return Promise.resolve(value).then(
+      (settled) => done(OK, encode(settled)),
+      (error) => done(FAILED, encodeThrown(error)),
+    );
+  } catch (error) {
+    return done(FAILED, encodeThrown(error));
   }
 }
 

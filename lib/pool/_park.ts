@@ -1,0 +1,156 @@
+// The worker side of a pool worker's mailbox (see `_mailbox.ts`). Once the
+// worker has nothing of its own to do, it parks: it waits on the mailbox
+// with `Atomics.wait` and runs each task the parent puts there, answering
+// through the mailbox too. A parked worker's event loop is stopped (its
+// timers, its promises, the parent's messages), so it parks for at most
+// SLICE_MS at a time, gives its event loop a turn, and parks again; after
+// IDLE_MS without a task it stops parking until a message brings work. A
+// task that returns a promise sends the worker back to its event loop until
+// the promise settles.
+import {
+  AWAY,
+  Mailbox,
+  MESSAGES,
+  PARKED,
+  POSTED,
+  RECEIVED,
+  REPLY,
+  REPLY_LENGTH,
+  SKIPPED,
+  STATE,
+  TASK,
+} from "./_mailbox.ts";
+
+/** The longest the event loop waits while the worker is parked. */
+const SLICE_MS = 2;
+/** How long after its last task the worker keeps parking. */
+const IDLE_MS = 50;
+
+/** What the mailbox needs from the worker. */
+export interface MailboxHooks {
+  /** Whether the worker has work of its own (then it does not park). */
+  busy(): boolean;
+  /**
+   * Runs task number `seq`; returns its result `[busyMs, id, status, value]`,
+   * `[]` if the parent took it back, or a promise of either.
+   */
+  run(
+    seq: number,
+    id: number,
+    fnId: number,
+    kind: number,
+    payload: unknown,
+  ): unknown[] | Promise<unknown[]>;
+  /** Sends a result by message. */
+  post(results: unknown[]): void;
+}
+
+let box: Mailbox | null = null;
+let hooks: MailboxHooks;
+let lastTask = 0;
+/** A mailbox task returned a promise that has not settled. */
+let settling = false;
+let received = 0;
+/** Messages from the parent handled (see `MESSAGES`). */
+let handled = 0;
+
+/** Starts using the mailbox in `buffer`. */
+export function openMailbox(
+  buffer: SharedArrayBuffer,
+  mailboxHooks: MailboxHooks,
+): void {
+  box = new Mailbox(buffer);
+  hooks = mailboxHooks;
+  lastTask = performance.now();
+}
+
+/** Counts a message from the parent, and the tasks it brought. */
+export function countMessage(tasks: number): void {
+  handled++;
+  countReceived(tasks);
+}
+
+/** Counts tasks received (see `RECEIVED`). */
+function countReceived(count: number): void {
+  received += count;
+  if (box !== null) Atomics.store(box.cells, RECEIVED, received);
+}
+
+/**
+ * Waits on the mailbox and serves its tasks, for up to SLICE_MS; returns
+ * at once if the worker has work of its own.
+ */
+export function park(): void {
+  if (box === null || settling || hooks.busy()) return;
+  const cells = box.cells;
+  // Fails on STOP (the worker is being terminated) or if already parked.
+  if (Atomics.compareExchange(cells, STATE, AWAY, PARKED) !== AWAY) return;
+  // A message posted before we parked: read it first (see `_mailbox.ts`).
+  if (Atomics.load(cells, MESSAGES) !== handled) {
+    if (Atomics.compareExchange(cells, STATE, PARKED, AWAY) === PARKED) return;
+  }
+  const until = performance.now() + SLICE_MS;
+  for (;;) {
+    const state = Atomics.load(cells, STATE);
+    if (state === TASK) {
+      if (serve(box)) continue;
+      return;
+    }
+    // AWAY: the parent kicked us out to read the message it posted, which
+    // parks us again once handled. STOP: we are being terminated.
+    if (state !== PARKED) return;
+    const left = until - performance.now();
+    if (left > 0) {
+      // Returns at once unless STATE is still PARKED; every move away from
+      // PARKED by the parent is followed by a notify.
+      Atomics.wait(cells, STATE, PARKED, left);
+      continue;
+    }
+    // The slice is over. A task that arrived meanwhile is served first.
+    if (Atomics.compareExchange(cells, STATE, PARKED, AWAY) !== PARKED) {
+      continue;
+    }
+    if (performance.now() - lastTask < IDLE_MS) setTimeout(park, 0);
+    return;
+  }
+}
+
+/** Runs the mailbox's task; returns whether the worker stays parked. */
+function serve(mailbox: Mailbox): boolean {
+  lastTask = performance.now();
+  const [seq, id, fnId, kind, payload] = mailbox.readTask();
+  // The parent sends by mailbox only once we have seen every task it
+  // posted (RECEIVED) and handled them (we only park when not busy), so
+  // `seq` is the number of the next task.
+  countReceived(1);
+  const results = hooks.run(seq, id, fnId, kind, payload);
+  if (!(results instanceof Promise)) {
+    answer(mailbox, results);
+    return true;
+  }
+  // Back to the event loop until the promise settles; the parent sends
+  // nothing while this task is out.
+  Atomics.compareExchange(mailbox.cells, STATE, TASK, AWAY);
+  settling = true;
+  void results.then((settled) => {
+    settling = false;
+    answer(mailbox, settled);
+    park();
+  });
+  return false;
+}
+
+/** Hands `results` to the parent: writes them, then bumps REPLY. */
+function answer(mailbox: Mailbox, results: unknown[]): void {
+  const cells = mailbox.cells;
+  if (results.length === 0) Atomics.store(cells, REPLY_LENGTH, SKIPPED);
+  else if (!mailbox.writeResult(results)) {
+    hooks.post(results);
+    Atomics.store(cells, REPLY_LENGTH, POSTED);
+  }
+  // Parked again before the parent can see the reply, so that its next
+  // task finds us waiting. Fails harmlessly on AWAY (a promise) or STOP.
+  Atomics.compareExchange(cells, STATE, TASK, PARKED);
+  Atomics.add(cells, REPLY, 1);
+  Atomics.notify(cells, REPLY);
+}
