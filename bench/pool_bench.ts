@@ -5,7 +5,7 @@
 // same run.
 // Run: npx deno run -A bench/pool_bench.ts · node_modules/.bin/bun bench/pool_bench.ts
 // Node: deno task build:npm && node_modules/.bin/tsc -p scripts/tsconfig.bench.json
-//       && cp bench/_peer_worker.mjs npm/bench/ && node npm/bench/pool_bench.js
+//       && cp bench/_peer_worker.mjs bench/_echo_worker.mjs npm/bench/ && node npm/bench/pool_bench.js
 import { barplot, bench, measure, run } from "mitata";
 import { Piscina } from "piscina";
 import { Tinypool } from "tinypool";
@@ -14,6 +14,7 @@ import { runtime } from "../lib/_runtime/mod.ts";
 import { emitJson } from "./_json.ts";
 
 const PEER_WORKER = new URL("./_peer_worker.mjs", import.meta.url).href;
+const ECHO_WORKER = new URL("./_echo_worker.mjs", import.meta.url);
 const TINY = 100_000;
 const items = Array.from({ length: TINY }, (_, i) => i);
 const double = (x: number) => x * 2;
@@ -129,6 +130,27 @@ const oursSequential = await time(
 );
 await pool.terminate();
 
+// --- the floor a message per task pays: a bare worker that echoes
+let echoed!: (value: unknown) => void;
+const echo = runtime.spawn(ECHO_WORKER, {
+  message: (value) => echoed(value),
+  exit() {},
+});
+const roundTrip = (x: number) =>
+  new Promise((resolve) => {
+    echoed = resolve;
+    echo.postMessage(x);
+  });
+await roundTrip(1);
+const bareSequential = await time(
+  `one await postMessage round trip at a time ×${SEQUENTIAL} (bare worker)`,
+  async () => {
+    for (let i = 0; i < SEQUENTIAL; i++) await roundTrip(i);
+  },
+  SEQUENTIAL,
+);
+await echo.terminate();
+
 // --- a task submitted while another worker is busy with a long task
 const busyPool = new Pool(2);
 const flag = new Int32Array(new SharedArrayBuffer(4));
@@ -225,6 +247,9 @@ default-chunksize map items/s:                  ${
 sequential await apply vs piscina:              ${
   ratio(piscina.sequential, oursSequential)
 }×
+sequential await apply vs bare round trip:      ${
+  ratio(bareSequential, oursSequential)
+}× (goal ≥ 1)
 start+1 task+terminate, piscina / Pool:         ${
   ratio(piscina.start, startOurs)
 }× (goal > 1)
@@ -240,6 +265,7 @@ emitJson({
       applyLoop: oursApply,
       defaultChunksize: oursDefault,
       sequential: oursSequential,
+      bareRoundTrip: bareSequential,
       besideBusy: oursBeside,
       start: startOurs,
     },

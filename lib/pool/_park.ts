@@ -3,7 +3,9 @@
 // with `Atomics.wait` and runs each task the parent puts there, answering
 // through the mailbox too. A parked worker's event loop is stopped (its
 // timers, its promises, the parent's messages), so it parks for at most
-// SLICE_MS at a time, gives its event loop a turn, and parks again; after
+// SLICE_MS at a time (so a timer fires up to SLICE_MS late, and a worker
+// terminated within SLICE_MS of a task may not have run that task's timers),
+// gives its event loop a turn, and parks again; after
 // IDLE_MS without a task it stops parking until a message brings work. A
 // task that returns a promise sends the worker back to its event loop until
 // the promise settles.
@@ -110,7 +112,7 @@ export function park(): void {
     if (Atomics.compareExchange(cells, STATE, PARKED, AWAY) !== PARKED) {
       continue;
     }
-    if (performance.now() - lastTask < IDLE_MS) setTimeout(park, 0);
+    if (performance.now() - lastTask < IDLE_MS) setImmediate(park);
     return;
   }
 }
