@@ -15,6 +15,7 @@ import {
   PARKED,
   RECEIVED,
   REPLY,
+  SLEEPING,
   STATE,
   STOP,
   TASK,
@@ -114,7 +115,7 @@ export class Slot {
       // The worker may have left meanwhile: then the task is posted.
       Atomics.compareExchange(cells, STATE, PARKED, TASK) !== PARKED
     ) return false;
-    Atomics.notify(cells, STATE);
+    if (Atomics.load(cells, SLEEPING) === 1) Atomics.notify(cells, STATE);
     this.boxed = true;
     this.sentTasks([task]);
     return true;
