@@ -5,5 +5,6 @@ const port =
     ? self
     : (await import("node:worker_threads")).parentPort;
 const reply = (x) => port.postMessage(x * 2);
-if (typeof self !== "undefined" && port === self) self.onmessage = (event) => reply(event.data);
-else port.on("message", reply);
+if (typeof self !== "undefined" && port === self) {
+  self.onmessage = (event) => reply(event.data);
+} else port.on("message", reply);
