@@ -141,3 +141,48 @@ export function isIterable(value: unknown, method: symbol): boolean {
   return value !== null && value !== undefined &&
     typeof (value as Record<symbol, unknown>)[method] === "function";
 }
+
+/** The arguments of an apply call as an array (`[]` when not given). */
+export function argsOf(what: string, args: unknown): unknown[] {
+  if (args === undefined) return [];
+  if (!globalThis.Array.isArray(args)) {
+    throw new TypeError(
+      `Cannot ${what}: "args" must be an array, received ${describe(args)}`,
+    );
+  }
+  return args;
+}
+
+/** Checks that an imap call's `iterable` is iterable or async iterable. */
+export function checkLazyItems(what: string, iterable: unknown): void {
+  if (
+    !isIterable(iterable, Symbol.iterator) &&
+    !isIterable(iterable, Symbol.asyncIterator)
+  ) {
+    throw new TypeError(
+      `Cannot ${what}: "iterable" must be iterable or async iterable, received ${
+        describe(iterable)
+      }`,
+    );
+  }
+}
+
+/**
+ * A map call's chunk size: the one given, or Python's default of about four
+ * chunks per process.
+ */
+export function mapChunksize(
+  what: string,
+  given: unknown,
+  items: number,
+  processes: number,
+): number {
+  return given === undefined
+    ? Math.max(1, Math.ceil(items / (4 * processes)))
+    : positiveInteger(what, "chunksize", given);
+}
+
+/** An imap call's chunk size: the one given, or 1 as in Python. */
+export function imapChunksize(what: string, given: unknown): number {
+  return given === undefined ? 1 : positiveInteger(what, "chunksize", given);
+}
