@@ -31,7 +31,15 @@ import {
   MAP_OPTIONS,
   mapChunksize,
 } from "../pool/_options.ts";
-import { APPLY_HOOK, IMAP_HOOK, MAP_HOOK } from "../pool/_hooks.ts";
+import {
+  APPLY_HOOK,
+  CLOSE,
+  IMAP_CHUNKS_PER_WORKER,
+  IMAP_HOOK,
+  MAP_HOOK,
+  RUN,
+  TERMINATE,
+} from "../pool/_hooks.ts";
 import { BasePool } from "../pool/base_pool.ts";
 import { AsyncResult, settle } from "../pool/async_result.ts";
 import type {
@@ -73,13 +81,6 @@ export interface ClusterPoolOptions {
   /** Pending work rejects after Redis has not answered this long. @default 30000 */
   lostTimeoutMs?: number;
 }
-
-/** imap keeps at most this many chunks per worker in flight or unread. */
-const IMAP_CHUNKS_PER_WORKER = 16;
-
-const RUN = 0;
-const CLOSE = 1;
-const TERMINATE = 2;
 
 /**
  * A pool whose tasks run on worker nodes (`cluster/worker`) anywhere that

@@ -2,6 +2,7 @@
 import { clones, encode } from "../_core/codec.ts";
 import type { DispatcherOptions } from "./_dispatch.ts";
 import { functionRef, moduleUrls } from "../_core/function_ref.ts";
+import { CALL, ITEM, MAP, type STARMAP } from "../_core/protocol.ts";
 import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
 import type { AsyncResultCallbacks } from "./async_result.ts";
 import type { PoolOptions, SubmitOptions } from "./options.ts";
@@ -185,4 +186,31 @@ export function mapChunksize(
 /** An imap call's chunk size: the one given, or 1 as in Python. */
 export function imapChunksize(what: string, given: unknown): number {
   return given === undefined ? 1 : positiveInteger(what, "chunksize", given);
+}
+
+/**
+ * Splits a map call's items into its tasks: with `chunksize` 1 each item is
+ * a task of its own (`ITEM` for map, `CALL` for starmap), else each slice of
+ * `chunksize` items is one (`MAP` or `STARMAP`).
+ */
+export function eachChunk(
+  items: unknown[],
+  chunksize: number,
+  kind: typeof MAP | typeof STARMAP,
+  submit: (
+    index: number,
+    start: number,
+    kind: typeof ITEM | typeof CALL | typeof MAP | typeof STARMAP,
+    payload: unknown,
+  ) => void,
+): void {
+  if (chunksize === 1) {
+    const single = kind === MAP ? ITEM : CALL;
+    for (let i = 0; i < items.length; i++) submit(i, i, single, items[i]);
+    return;
+  }
+  for (let i = 0, start = 0; start < items.length; i++) {
+    submit(i, start, kind, items.slice(start, start + chunksize));
+    start += chunksize;
+  }
 }

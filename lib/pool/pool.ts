@@ -15,6 +15,7 @@ import {
   callbacks,
   checkLazyItems,
   checkSignal,
+  eachChunk,
   imapChunksize,
   itemsOf,
   MAP_ASYNC_OPTIONS,
@@ -22,7 +23,15 @@ import {
   mapChunksize,
   parsePoolOptions,
 } from "./_options.ts";
-import { APPLY_HOOK, IMAP_HOOK, MAP_HOOK } from "./_hooks.ts";
+import {
+  APPLY_HOOK,
+  CLOSE,
+  IMAP_CHUNKS_PER_WORKER,
+  IMAP_HOOK,
+  MAP_HOOK,
+  RUN,
+  TERMINATE,
+} from "./_hooks.ts";
 import { BasePool } from "./base_pool.ts";
 import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
 import { optionsObject } from "../_core/validate.ts";
@@ -52,13 +61,6 @@ export type {
   PoolOptions,
   SubmitOptions,
 };
-
-/** imap keeps at most this many chunks per worker in flight or unread. */
-const IMAP_CHUNKS_PER_WORKER = 16;
-
-const RUN = 0;
-const CLOSE = 1;
-const TERMINATE = 2;
 
 /**
  * A pool of worker threads, like Python's `multiprocessing.Pool`. A script
@@ -222,18 +224,9 @@ export class Pool extends BasePool {
       return result;
     }
     const dispatcher = this.#dispatcher;
-    if (chunksize === 1) {
-      const single = kind === MAP ? ITEM : CALL;
-      for (let i = 0; i < items.length; i++) {
-        dispatcher.submit(job, i, i, fnId, single, encode(items[i]));
-      }
-    } else {
-      for (let i = 0, start = 0; start < items.length; i++) {
-        const chunk = items.slice(start, start + chunksize);
-        dispatcher.submit(job, i, start, fnId, kind, encode(chunk));
-        start += chunksize;
-      }
-    }
+    eachChunk(items, chunksize, kind, (i, start, task, payload) => {
+      dispatcher.submit(job, i, start, fnId, task, encode(payload));
+    });
     return result;
   }
 

@@ -13,13 +13,22 @@ import {
   callbacks,
   checkLazyItems,
   checkSignal,
+  eachChunk,
   imapChunksize,
   itemsOf,
   MAP_ASYNC_OPTIONS,
   MAP_OPTIONS,
   mapChunksize,
 } from "./_options.ts";
-import { APPLY_HOOK, IMAP_HOOK, MAP_HOOK } from "./_hooks.ts";
+import {
+  APPLY_HOOK,
+  CLOSE,
+  IMAP_CHUNKS_PER_WORKER,
+  IMAP_HOOK,
+  MAP_HOOK,
+  RUN,
+  TERMINATE,
+} from "./_hooks.ts";
 import { BasePool } from "./base_pool.ts";
 import { ThreadRunner } from "./_thread_runner.ts";
 import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
@@ -47,13 +56,6 @@ export interface ThreadPoolOptions {
 type AnyFunction = (...args: any[]) => unknown;
 
 const THREAD_POOL_OPTIONS = ["processes", "initializer", "initargs"];
-/** imap keeps at most this many chunks per slot in flight or unread. */
-const IMAP_CHUNKS_PER_SLOT = 16;
-
-const RUN = 0;
-const CLOSE = 1;
-const TERMINATE = 2;
-
 /**
  * Python's `ThreadPool`: the {@linkcode Pool} API, but tasks are plain calls
  * on this thread's event loop, at most `processes` in flight. What
@@ -207,18 +209,9 @@ export class ThreadPool extends BasePool {
     if (job.done || !this.#jobs.track(job, checkSignal(what, opts), true)) {
       return result;
     }
-    if (chunksize === 1) {
-      const single = kind === MAP ? ITEM : CALL;
-      for (let i = 0; i < items.length; i++) {
-        this.#runner.submit(job, i, call, single, items[i]);
-      }
-    } else {
-      for (let i = 0, start = 0; start < items.length; i++) {
-        const chunk = items.slice(start, start + chunksize);
-        this.#runner.submit(job, i, call, kind, chunk);
-        start += chunksize;
-      }
-    }
+    eachChunk(items, chunksize, kind, (i, _start, task, payload) => {
+      this.#runner.submit(job, i, call, task, payload);
+    });
     return result;
   }
 
@@ -266,7 +259,7 @@ export class ThreadPool extends BasePool {
       {
         chunksize,
         ordered,
-        limit: IMAP_CHUNKS_PER_SLOT * this.#processes,
+        limit: IMAP_CHUNKS_PER_WORKER * this.#processes,
         onDone: this.#jobs.onDone,
       },
     );
