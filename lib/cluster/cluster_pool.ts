@@ -201,6 +201,12 @@ export class ClusterPool extends BasePool {
     return wire;
   }
 
+  #checkNotTerminated(): void {
+    if (this.#state === TERMINATE) {
+      throw new ProcessError("Cannot finish task: the pool was terminated");
+    }
+  }
+
   /** Runs `body` once connected; a failure ends the submission with it. */
   #start(
     fail: (error: unknown) => void,
@@ -208,9 +214,7 @@ export class ClusterPool extends BasePool {
   ): void {
     const started: Promise<void> = this.#dispatcher
       .then((dispatcher) => {
-        if (this.#state === TERMINATE) {
-          throw new ProcessError("Cannot finish task: the pool was terminated");
-        }
+        this.#checkNotTerminated();
         return body(dispatcher);
       })
       .catch(fail)
@@ -244,6 +248,7 @@ export class ClusterPool extends BasePool {
     this.#start((error) => settle(result, false, error), async (dispatcher) => {
       const processes = this.#options.processes ??
         (given === undefined ? await dispatcher.processes() : 1);
+      this.#checkNotTerminated(); // terminate() came while counting nodes
       const chunksize = mapChunksize(what, given, items.length, processes);
       const job = new ResultJob(
         result,
@@ -327,11 +332,14 @@ export class ClusterPool extends BasePool {
       {
         chunksize,
         ordered,
-        limit: IMAP_CHUNKS_PER_WORKER * (this.#options.processes ?? 4),
+        limit: IMAP_CHUNKS_PER_WORKER,
         onDone: this.#jobs.onDone,
       },
     );
-    this.#start((error) => job.abort(error), (dispatcher) => {
+    this.#start((error) => job.abort(error), async (dispatcher) => {
+      const processes = this.#options.processes ??
+        await dispatcher.processes();
+      this.#checkNotTerminated(); // terminate() came while counting nodes
       const kind = chunksize === 1 ? ITEM : MAP;
       submit = (job, index, start, items) => {
         let payload: Encoded;
@@ -347,7 +355,9 @@ export class ClusterPool extends BasePool {
         }
         dispatcher.submit(job, index, wire, kind, payload);
       };
-      if (this.#jobs.track(job, signal, true)) job.start();
+      if (this.#jobs.track(job, signal, true)) {
+        job.start(IMAP_CHUNKS_PER_WORKER * processes);
+      }
     });
     return job;
   }
