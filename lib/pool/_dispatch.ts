@@ -19,13 +19,7 @@ import {
 } from "../_core/protocol.ts";
 import { Slot, type Task } from "./_slot.ts";
 import { postTasks } from "./_post.ts";
-import {
-  mailboxBuffer,
-  POSTED,
-  REPLY,
-  REPLY_LENGTH,
-  SKIPPED,
-} from "./_mailbox.ts";
+import { mailboxBuffer } from "./_mailbox.ts";
 import { Stealer } from "./_steal.ts";
 
 /** What a submission (apply, map, imap) must do when its tasks finish. */
@@ -368,25 +362,12 @@ export class Dispatcher {
     return batch.length;
   }
 
-  /**
-   * Waits for the reply to the task out through `slot`'s mailbox. Cannot
-   * miss it: `waitAsync` resolves at once if REPLY has moved, and the
-   * worker notifies after moving it; `closeBox()` notifies too.
-   */
+  /** Handles the answer to the task out through `slot`'s mailbox. */
   async #awaitReply(slot: Slot): Promise<void> {
-    const cells = slot.box.cells;
-    while (!slot.replied()) {
-      if (!slot.boxed) return; // the worker is gone
-      const waited = Atomics.waitAsync(cells, REPLY, slot.replies);
-      if (waited.async) await waited.value;
-    }
-    slot.replies++;
-    if (!slot.boxed) return;
-    slot.boxed = false;
-    const length = Atomics.load(cells, REPLY_LENGTH);
-    // The result came by message, or will: `#receive` handles it.
-    if (length === POSTED) return this.#schedule();
-    if (length !== SKIPPED) return this.#receive(slot, slot.box.readResult());
+    const results = await slot.reply();
+    // Gone, or the result comes by message: `#receive` handles it.
+    if (results === null) return this.#schedule();
+    if (results.length > 0) return this.#receive(slot, results);
     // The worker did not start it: we took it back, or should.
     this.#requeue(slot.takeBack());
     this.#schedule();

@@ -13,8 +13,11 @@ import {
   Mailbox,
   MESSAGES,
   PARKED,
+  POSTED,
   RECEIVED,
   REPLY,
+  REPLY_LENGTH,
+  SKIPPED,
   SLEEPING,
   STATE,
   STOP,
@@ -65,7 +68,7 @@ export class Slot {
   /** A task is out through the mailbox. */
   boxed = false;
   /** Replies seen on the mailbox. */
-  replies = 0;
+  #replies = 0;
 
   constructor(
     handle: WorkerHandle,
@@ -139,9 +142,26 @@ export class Slot {
     return Atomics.load(this.cells, CLAIMED);
   }
 
-  /** Whether a reply is on its way through the mailbox. */
-  replied(): boolean {
-    return Atomics.load(this.box.cells, REPLY) !== this.replies;
+  /**
+   * The answer to the task out through the mailbox: its results, `[]` if
+   * the worker did not start it, or null if the result comes by message or
+   * the worker is gone. Cannot miss it: `waitAsync` resolves at once if
+   * REPLY has moved, the worker notifies after moving it, and `closeBox()`
+   * notifies too.
+   */
+  async reply(): Promise<unknown[] | null> {
+    const cells = this.box.cells;
+    while (Atomics.load(cells, REPLY) === this.#replies) {
+      if (!this.boxed) return null;
+      const waited = Atomics.waitAsync(cells, REPLY, this.#replies);
+      if (waited.async) await waited.value;
+    }
+    this.#replies++;
+    if (!this.boxed) return null;
+    this.boxed = false;
+    const length = Atomics.load(cells, REPLY_LENGTH);
+    if (length === POSTED) return null;
+    return length === SKIPPED ? [] : this.box.readResult();
   }
 
   /** Tasks sent and not answered. */
