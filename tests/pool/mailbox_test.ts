@@ -61,6 +61,20 @@ describe("Pool mailbox (one awaited task at a time)", () => {
     assert.equal(shared.value, 8);
   });
 
+  test("results too large for the mailbox, or not cloneable, come by message", async () => {
+    await using pool = new Pool(1, { module });
+    for (const count of [10, 100_000, 10, 100_000]) {
+      assert.equal(
+        await pool.apply(tasks.repeat, ["ab", count]),
+        "ab".repeat(count),
+      );
+    }
+    await assert.rejects(pool.apply(tasks.makeFunction, []), {
+      name: "MaybeEncodingError",
+    });
+    assert.equal(await pool.apply(tasks.next, [1]), 2);
+  });
+
   test("a task's error comes back with its class, message and properties", async () => {
     await using pool = new Pool(1, { module });
     assert.equal(await pool.apply(tasks.next, [1]), 2);
