@@ -19,7 +19,6 @@
 //   TASK → PARKED    worker, once the result is written (before REPLY)
 //   TASK → AWAY      worker, when the task returned a promise
 //   * → STOP         parent, before terminating the worker
-// (The parent skips the notify while the worker polls: see SLEEPING.)
 // No wake-up is lost: a worker starts waiting only after moving STATE to
 // PARKED and then seeing that it has handled every message the parent
 // counted in MESSAGES; the parent counts a message, posts it, then kicks if
@@ -52,15 +51,6 @@ export const RECEIVED = 3;
  * it).
  */
 export const MESSAGES = 4;
-/**
- * 1 while the worker sleeps in `Atomics.wait`; 0 while it polls STATE for a
- * moment after each task. The parent notifies only a sleeping worker:
- * `Atomics.notify` is a system call, slow on some runtimes (Bun: tens of
- * µs). Safe by the same argument: the worker sets SLEEPING, then waits on
- * STATE; the parent moves STATE, then reads SLEEPING; one of them sees the
- * other's write.
- */
-export const SLEEPING = 5;
 
 /** The worker is in its event loop: send by message. */
 export const AWAY = 0;

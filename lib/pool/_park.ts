@@ -19,15 +19,12 @@ import {
   REPLY,
   REPLY_LENGTH,
   SKIPPED,
-  SLEEPING,
   STATE,
   TASK,
 } from "./_mailbox.ts";
 
 /** The longest the event loop waits while the worker is parked. */
 const SLICE_MS = 2;
-/** How long the worker polls the mailbox after a task before it sleeps. */
-const POLL_MS = 0.1;
 /** How long after its last task the worker keeps parking. */
 const IDLE_MS = 50;
 
@@ -104,18 +101,11 @@ export function park(): void {
     // AWAY: the parent kicked us out to read the message it posted, which
     // parks us again once handled. STOP: we are being terminated.
     if (state !== PARKED) return;
-    const now = performance.now();
-    const left = until - now;
-    if (left > 0 && now - lastTask < POLL_MS) {
-      for (let i = 0; i < 64 && Atomics.load(cells, STATE) === PARKED; i++);
-      continue;
-    }
+    const left = until - performance.now();
     if (left > 0) {
       // Returns at once unless STATE is still PARKED; every move away from
-      // PARKED by the parent is followed by a notify once SLEEPING is set.
-      Atomics.store(cells, SLEEPING, 1);
+      // PARKED by the parent is followed by a notify.
       Atomics.wait(cells, STATE, PARKED, left);
-      Atomics.store(cells, SLEEPING, 0);
       continue;
     }
     // The slice is over. A task that arrived meanwhile is served first.
@@ -138,7 +128,6 @@ function serve(mailbox: Mailbox): boolean {
   const results = hooks.run(seq, id, fnId, kind, payload);
   if (!(results instanceof Promise)) {
     answer(mailbox, results);
-    lastTask = performance.now();
     return true;
   }
   // Back to the event loop until the promise settles; the parent sends

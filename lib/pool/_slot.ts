@@ -18,7 +18,6 @@ import {
   REPLY,
   REPLY_LENGTH,
   SKIPPED,
-  SLEEPING,
   STATE,
   STOP,
   TASK,
@@ -118,7 +117,7 @@ export class Slot {
       // The worker may have left meanwhile: then the task is posted.
       Atomics.compareExchange(cells, STATE, PARKED, TASK) !== PARKED
     ) return false;
-    if (Atomics.load(cells, SLEEPING) === 1) Atomics.notify(cells, STATE);
+    Atomics.notify(cells, STATE);
     this.boxed = true;
     this.sentTasks([task]);
     return true;
