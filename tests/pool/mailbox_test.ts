@@ -128,9 +128,10 @@ describe("Pool mailbox (one awaited task at a time)", () => {
             5000,
             `worker timers before abort ${i}`,
           );
-          // Abort a task while it runs: its worker is replaced.
+          // Abort a task while it runs (it runs 300 ms; a loaded machine
+          // may fire the 5 ms timer late): its worker is replaced.
           const controller = new AbortController();
-          const running = pool.apply(tasks.busy, [i, 30], {
+          const running = pool.apply(tasks.busy, [i, 300], {
             signal: controller.signal,
           });
           setTimeout(() => controller.abort(new Error(`stop ${i}`)), 5);
