@@ -98,7 +98,11 @@ export class Dispatcher {
   #unrefIdle = () => {
     this.#idleTimer = undefined;
     for (const slot of this.#workers) {
-      if (slot.inflight === 0 && slot.refed && !slot.retiring) {
+      // A mailbox reply is awaited with `Atomics.waitAsync`, which does
+      // not keep the process alive: its worker stays ref'd until it comes.
+      if (
+        slot.inflight === 0 && !slot.boxed && slot.refed && !slot.retiring
+      ) {
         slot.handle.unref();
         slot.refed = false;
       }
@@ -365,12 +369,19 @@ export class Dispatcher {
   /** Handles the answer to the task out through `slot`'s mailbox. */
   async #awaitReply(slot: Slot): Promise<void> {
     const results = await slot.reply();
-    // Gone, or the result comes by message: `#receive` handles it.
-    if (results === null) return this.#schedule();
-    if (results.length > 0) return this.#receive(slot, results);
-    // The worker did not start it: we took it back, or should.
-    this.#requeue(slot.takeBack());
+    if (results !== null && results.length > 0) {
+      return this.#receive(slot, results);
+    }
+    // The worker did not start it (we took it back, or should), or the
+    // result comes by message (`#receive`), or the worker is gone.
+    if (results !== null) this.#requeue(slot.takeBack());
+    if (slot.inflight === 0) this.#idle();
     this.#schedule();
+  }
+
+  /** Unrefs idle workers once the callers had their turn. */
+  #idle(): void {
+    this.#idleTimer ??= setTimeout(this.#unrefIdle, 0);
   }
 
   #receive(slot: Slot, results: PoolResults): void {
@@ -394,10 +405,10 @@ export class Dispatcher {
     else if (slot.finished >= this.#options.maxtasks) {
       this.#retire(slot);
       this.#spawn();
-    } else if (slot.inflight === 0 && this.#idleTimer === undefined) {
-      // Unref idle workers only after the callers had their turn: one who
-      // awaits a task and submits the next keeps the worker ref'd.
-      this.#idleTimer = setTimeout(this.#unrefIdle, 0);
+    } else if (slot.inflight === 0) {
+      // Only after the callers had their turn: one who awaits a task and
+      // submits the next keeps the worker ref'd.
+      this.#idle();
     }
     this.#schedule();
     this.#stealer.arm();

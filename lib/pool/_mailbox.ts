@@ -14,24 +14,28 @@
 // which only the parent stores and nothing moves away from:
 //   AWAY → PARKED    worker, when it starts waiting
 //   PARKED → AWAY    worker, when it goes back to its event loop; or the
-//                    parent, just before it posts a message (a "kick")
+//                    parent, right after it posts a message (a "kick")
 //   PARKED → TASK    parent, once the task is written
 //   TASK → PARKED    worker, once the result is written (before REPLY)
 //   TASK → AWAY      worker, when the task returned a promise
 //   * → STOP         parent, before terminating the worker
-// No wake-up is lost: a worker starts waiting only after moving STATE to
-// PARKED and then seeing that it has handled every message the parent
-// counted in MESSAGES; the parent counts a message, posts it, then kicks if
-// it sees PARKED. Either the parent's kick sees PARKED, or the worker's
-// check, which comes after the parent's count, sees the message. Then the
-// worker only sleeps through
+// No wake-up is lost. Messages first: each time the worker is in PARKED
+// (after its own move there, from AWAY or TASK) it checks, before it
+// waits, that it has handled every message the parent counted in MESSAGES;
+// the parent counts a message, posts it, then kicks if it sees PARKED. The
+// atomics are sequentially consistent, so either the parent's
+// compare-exchange comes after the worker's move to PARKED and kicks it, or
+// it came before, and so did the count the worker then reads. (A kick that
+// meets TASK changes nothing, and needs nothing: the worker's move back to
+// PARKED is followed by the check.) Then the worker only sleeps through
 // `Atomics.wait(STATE, PARKED)`, which returns at once if STATE is no
 // longer PARKED, and every move away from PARKED by the parent is followed
 // by `Atomics.notify(STATE)`. Likewise the parent only sleeps through
 // `Atomics.waitAsync(REPLY, seen)`, and the worker notifies after every
 // change of REPLY. The parent sends a task only while the worker holds none
-// of its tasks and posts nothing to it while that task is out, so a kick
-// never meets TASK.
+// of its tasks, and no other task while that one is out (the worker runs
+// one task at a time, in order), and keeps the worker ref'd meanwhile
+// (`waitAsync` does not keep a process alive).
 
 /** Int32 cells at the start of the mailbox. */
 export const STATE = 0;

@@ -87,10 +87,6 @@ export function park(): void {
   const cells = box.cells;
   // Fails on STOP (the worker is being terminated) or if already parked.
   if (Atomics.compareExchange(cells, STATE, AWAY, PARKED) !== AWAY) return;
-  // A message posted before we parked: read it first (see `_mailbox.ts`).
-  if (Atomics.load(cells, MESSAGES) !== handled) {
-    if (Atomics.compareExchange(cells, STATE, PARKED, AWAY) === PARKED) return;
-  }
   const until = performance.now() + SLICE_MS;
   for (;;) {
     const state = Atomics.load(cells, STATE);
@@ -101,18 +97,23 @@ export function park(): void {
     // AWAY: the parent kicked us out to read the message it posted, which
     // parks us again once handled. STOP: we are being terminated.
     if (state !== PARKED) return;
-    const left = until - performance.now();
+    // Just moved to PARKED: a message counted before that must not wait
+    // behind us (see `_mailbox.ts`); read it first.
+    const posted = Atomics.load(cells, MESSAGES) !== handled;
+    const left = posted ? 0 : until - performance.now();
     if (left > 0) {
       // Returns at once unless STATE is still PARKED; every move away from
       // PARKED by the parent is followed by a notify.
       Atomics.wait(cells, STATE, PARKED, left);
       continue;
     }
-    // The slice is over. A task that arrived meanwhile is served first.
+    // The slice is over, or a message waits. A task that arrived meanwhile
+    // is served first.
     if (Atomics.compareExchange(cells, STATE, PARKED, AWAY) !== PARKED) {
       continue;
     }
-    if (performance.now() - lastTask < IDLE_MS) setImmediate(park);
+    // Handling a message parks us again.
+    if (!posted && performance.now() - lastTask < IDLE_MS) setImmediate(park);
     return;
   }
 }

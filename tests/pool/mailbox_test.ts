@@ -75,6 +75,20 @@ describe("Pool mailbox (one awaited task at a time)", () => {
     assert.equal(await pool.apply(tasks.next, [1]), 2);
   });
 
+  test("the process stays alive while a mailbox task's result comes by message (30 pools)", async () => {
+    // The parent awaits the mailbox with Atomics.waitAsync, which does not
+    // keep a process alive: an idle-worker unref in between ended Node 22.
+    for (let round = 0; round < 30; round++) {
+      await using pool = new Pool(1, { module });
+      assert.equal(await pool.apply(tasks.repeat, ["ab", 1]), "ab");
+      const long = await pool.apply(tasks.repeat, ["ab", 100_000]);
+      assert.equal(long.length, 200_000);
+      await assert.rejects(pool.apply(tasks.makeFunction, []), {
+        name: "MaybeEncodingError",
+      });
+    }
+  });
+
   test("a task's error comes back with its class, message and properties", async () => {
     await using pool = new Pool(1, { module });
     assert.equal(await pool.apply(tasks.next, [1]), 2);
