@@ -42,6 +42,11 @@ export type {
 export * from "./lib/sharedctypes/value.ts";
 export * from "./lib/manager/manager.ts";
 export * from "./lib/manager/proxy.ts";
+export * from "./lib/manager/list_proxy.ts";
+export * from "./lib/manager/dict_proxy.ts";
+export * from "./lib/manager/set_proxy.ts";
+export * from "./lib/manager/pool_proxy.ts";
+export * from "./lib/manager/proxy_view.ts";
 export * from "./lib/manager/sync_manager.ts";
 export * from "./lib/manager/sync_proxy.ts";
 export * from "./lib/manager/value_proxy.ts";

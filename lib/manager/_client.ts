@@ -109,6 +109,11 @@ export class ManagerClient implements TokenHandler {
   readonly authkey: Uint8Array;
   /** Set once the server has recognised this client as in-process. */
   localKey: Uint8Array | undefined;
+  /**
+   * Proxy classes by typeid for this server (register's `proxytype` on a
+   * manager of this thread), before the ones every server shares.
+   */
+  readonly proxyTypes: Map<string, ProxyMaker> = new Map();
   #where: string;
   #serverId = "";
   #socket: Socket | null = null;
@@ -183,12 +188,13 @@ export class ManagerClient implements TokenHandler {
   adopt(typeid: string, id: number): unknown {
     adopter = this;
     try {
-      return makeProxy({
+      const token = {
         typeid,
         id,
         address: this.address,
         authkey: this.authkey,
-      });
+      };
+      return (this.proxyTypes.get(typeid) ?? makeProxy)(token);
     } finally {
       adopter = null;
     }

@@ -1,14 +1,14 @@
 // A manager's server in its own worker: resolve the registered factories,
 // listen, report the address, serve until a client asks for shutdown.
-import { encodeThrown } from "../_core/codec.ts";
+import { decode, encodeThrown } from "../_core/codec.ts";
 import { adoptIdentity } from "../_core/identity.ts";
 import { resolveFunction } from "../_core/function_ref.ts";
 import type { FromManager, RunManager } from "../_core/protocol.ts";
 import { describe } from "../_core/validate.ts";
 import type { ParentPort } from "../_runtime/mod.ts";
 import { type ChannelEnd, channelEnd } from "./_channel.ts";
-import { type Factory, syncFactories } from "./_served/objects.ts";
-import { ManagerServer } from "./_server.ts";
+import { type Factory, syncTypes } from "./_served/objects.ts";
+import { ManagerServer, type ServerConfig } from "./_server.ts";
 
 /**
  * Makes a registered class or function into a server factory; `source` is
@@ -35,6 +35,35 @@ export function factoryOf(
   };
 }
 
+/** A type registered on a manager, as its server serves it. */
+export interface RegisteredType {
+  readonly typeid: string;
+  /** `null`: served only as what a method returns (`methodToTypeid`). */
+  readonly factory: Factory | null;
+  readonly exposed: readonly string[] | null;
+  readonly methodToTypeid: Readonly<Record<string, string>> | null;
+}
+
+/** What a server serves: the SyncManager types if `sync`, then `registered`. */
+export function serverTypes(
+  sync: boolean,
+  poolModules: readonly string[],
+  registered: Iterable<RegisteredType>,
+): Pick<ServerConfig, "factories" | "exposed" | "methodToTypeid"> {
+  const { factories, methodToTypeid } = sync
+    ? syncTypes(poolModules)
+    : { factories: new Map(), methodToTypeid: new Map() };
+  const exposed = new Map<string, readonly string[]>();
+  for (const type of registered) {
+    factories.set(type.typeid, type.factory);
+    if (type.exposed !== null) exposed.set(type.typeid, type.exposed);
+    if (type.methodToTypeid !== null) {
+      methodToTypeid.set(type.typeid, type.methodToTypeid);
+    }
+  }
+  return { factories, exposed, methodToTypeid };
+}
+
 let parentChannel: ChannelEnd | null = null;
 
 /** Bytes the parent sent on its own connection. */
@@ -54,18 +83,26 @@ export async function serveManager(
   adoptIdentity(message.identity);
   let server: ManagerServer;
   try {
-    const factories = message.sync ? syncFactories() : new Map();
-    const exposed = new Map<string, readonly string[]>();
-    for (const { typeid, factory, exposed: names } of message.factories) {
-      const fn = await resolveFunction(factory);
-      factories.set(typeid, factoryOf(typeid, fn, factory.source));
-      if (names !== null) exposed.set(typeid, names);
+    if (message.initializer !== null) {
+      const initializer = await resolveFunction(message.initializer);
+      await initializer(...(decode(message.initargs) as unknown[]));
+    }
+    const registered: RegisteredType[] = [];
+    for (
+      const { typeid, factory, exposed, methodToTypeid } of message.factories
+    ) {
+      const fn = factory === null ? null : await resolveFunction(factory);
+      registered.push({
+        typeid,
+        factory: fn === null ? null : factoryOf(typeid, fn, factory!.source),
+        exposed,
+        methodToTypeid,
+      });
     }
     server = new ManagerServer({
       address: message.address,
       authkey: message.authkey,
-      factories,
-      exposed,
+      ...serverTypes(message.sync, message.poolModules, registered),
       ...message.server,
     });
     const address = await server.listen();

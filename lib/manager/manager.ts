@@ -9,15 +9,21 @@ import type { SocketAddress, WorkerHandle } from "../_runtime/mod.ts";
 import { identity, nextPid } from "../_core/identity.ts";
 import { functionRef } from "../_core/function_ref.ts";
 import type { RunManager } from "../_core/protocol.ts";
-import { describe, optionsObject } from "../_core/validate.ts";
+import { describe } from "../_core/validate.ts";
 import { clientOf, type ManagerClient } from "./_client.ts";
-import { checkExposed } from "./_exposed.ts";
 import { managerSettings } from "./_options.ts";
 import { CREATE, SHUTDOWN } from "./_protocol.ts";
-import { SYNC_TYPES, syncFactories } from "./_served/objects.ts";
+import {
+  type ProxyType,
+  startSettings,
+  TYPEID,
+  type TypeSettings,
+  typeSettings,
+} from "./_register.ts";
+import { POOL_MODULES, SYNC_TYPES } from "./_served/objects.ts";
 import { ManagerServer } from "./_server.ts";
 import { startServer } from "./_start.ts";
-import { factoryOf } from "./_worker.ts";
+import { factoryOf, serverTypes } from "./_worker.ts";
 import { ProcessError } from "../errors.ts";
 import type { AutoProxy, BaseProxy } from "./proxy.ts";
 import { Server } from "./server.ts";
@@ -56,22 +62,53 @@ export interface BaseManagerOptions {
   maxConnections?: number;
 }
 
-/** Options of {@linkcode BaseManager.register}. */
-export interface RegisterOptions {
+/** Options of {@linkcode BaseManager.register}, as Python's. */
+export interface RegisterOptions<P = unknown> {
   /**
    * The methods a proxy may call, exactly (it may name a `_` method on
-   * purpose; never `constructor` or `__proto__`). @default the public
-   * methods: those whose name does not start with `_`
+   * purpose; never `constructor` or `__proto__`). @default the proxy
+   * type's static `exposed`, else the public methods: those whose name
+   * does not start with `_`
    */
   exposed?: readonly string[];
+  /**
+   * Methods whose result the server keeps as a new object of the given
+   * typeid, the caller getting its proxy (instead of a copy), e.g.
+   * `{ child: "Node" }`. The typeid must be registered on the server.
+   * @default the proxy type's static `methodToTypeid`, else none
+   */
+  methodToTypeid?: Readonly<Record<string, string>>;
+  /**
+   * The proxy class of this typeid in this thread (a class extending
+   * `BaseProxy`, or a function from a `ProxyToken` to a proxy). A thread
+   * that receives such a proxy builds it with the class its own managers
+   * registered for the typeid, else the generic proxy. @default autoProxy
+   */
+  proxytype?: ProxyType<P>;
+  /**
+   * Whether the manager gains a method `typeid(...args)` that creates an
+   * object; `false` for types that only methods return. @default true
+   */
+  createMethod?: boolean;
 }
 
-/** The factory methods `register` adds to a manager. */
-export type Registered<K extends string, A extends unknown[], T> = {
-  readonly [P in K]: (...args: A) => Promise<AutoProxy<T>>;
+/** Options of {@linkcode BaseManager.start}, as Python's `start()`. */
+export interface StartOptions {
+  /**
+   * Runs in the server's thread before it serves (it may set up state
+   * the factories use). An export of a module in the manager's `module`
+   * option goes by reference; any other function as self-contained source.
+   */
+  initializer?: (...args: never[]) => unknown;
+  /** Arguments for `initializer`; shareable objects arrive live. @default [] */
+  initargs?: unknown[];
+}
+
+/** The factory method `register` adds to a manager: it resolves a proxy `P`. */
+export type Registered<K extends string, A extends unknown[], P> = {
+  readonly [N in K]: (...args: A) => Promise<P>;
 };
 
-const TYPEID = /^[A-Za-z$][\w$]*$/;
 let created = 0;
 
 /**
@@ -107,7 +144,7 @@ export class BaseManager {
   #debug: boolean;
   #maxConnections: number;
   #factories = new Map<string, unknown>();
-  #exposed = new Map<string, readonly string[]>();
+  #types = new Map<string, TypeSettings>();
   #state: "initial" | "started" | "connected" | "shut down" = "initial";
   #worker: WorkerHandle | null = null;
   #client: ManagerClient | null = null;
@@ -140,28 +177,34 @@ export class BaseManager {
   }
 
   /**
-   * Registers a type: the server builds objects with `factory` (a class or
-   * a function), and the manager gains a method `typeid(...args)` that
-   * creates one and resolves its proxy. Only public methods (not starting
-   * with `_`) are callable through the proxy, unless `options.exposed`
-   * names the list. A client that `connect`s may register a typeid without
-   * a factory.
+   * Registers a type, like Python's `register`: the server builds objects
+   * with `factory` (a class or a function), and the manager gains a method
+   * `typeid(...args)` that creates one and resolves its proxy. Only public
+   * methods (not starting with `_`) are callable through the proxy, unless
+   * `options.exposed` names the list. A client that `connect`s may register
+   * a typeid without a factory (to set its proxy type).
    *
    * @param typeid A name such as `"Counter"`.
-   * @param factory Builds the served object; omitted on clients.
-   * @param options `exposed`: the methods a proxy may call.
+   * @param factory Builds the served object; omitted on clients, and for
+   * types only methods return (those are then served as returned).
+   * @param options `exposed`, `methodToTypeid`, `proxytype`, `createMethod`.
    * @returns This manager, typed with the new method.
    * @throws {TypeError} If `typeid` is not an identifier or is taken,
-   * `factory` is not a function, or `exposed` is not a list of names.
+   * `factory` is not a function, or an option is of the wrong type.
    * @throws {ProcessError} If the manager already started.
    */
-  register<K extends string, A extends unknown[] = unknown[], T = object>(
+  register<
+    K extends string,
+    A extends unknown[] = unknown[],
+    T = object,
+    P = AutoProxy<T>,
+  >(
     typeid: K,
     factory?: ((...args: A) => T) | (new (...args: A) => T),
-    options?: RegisterOptions,
-  ): this & Registered<K, A, T> {
+    options?: RegisterOptions<P>,
+  ): this & Registered<K, A, P> {
     const what = "register manager type";
-    const { exposed } = optionsObject(what, options, ["exposed"]);
+    const settings = typeSettings(what, options);
     if (typeof typeid !== "string" || !TYPEID.test(typeid)) {
       throw new TypeError(
         `Cannot ${what}: typeid must be an identifier, received ${
@@ -169,7 +212,9 @@ export class BaseManager {
         }`,
       );
     }
-    if (typeid in this && !this.#factories.has(typeid)) {
+    if (
+      settings.createMethod && typeid in this && !this.#types.has(typeid)
+    ) {
       throw new TypeError(
         `Cannot ${what}: the name is taken by a manager member, received "${typeid}"`,
       );
@@ -187,24 +232,32 @@ export class BaseManager {
       );
     }
     this.#factories.set(typeid, factory);
-    if (exposed !== undefined) {
-      this.#exposed.set(typeid, checkExposed(what, exposed));
+    this.#types.set(typeid, settings);
+    if (settings.createMethod) {
+      Object.defineProperty(this, typeid, {
+        value: (...args: unknown[]) => this.create(typeid, ...args),
+        configurable: true,
+      });
+    } else if (Object.hasOwn(this, typeid)) {
+      delete (this as Record<string, unknown>)[typeid];
     }
-    Object.defineProperty(this, typeid, {
-      value: (...args: unknown[]) => this.create(typeid, ...args),
-      configurable: true,
-    });
-    return this as this & Registered<K, A, T>;
+    return this as this & Registered<K, A, P>;
   }
 
   /**
-   * Starts the server in a new worker and connects to it.
+   * Starts the server in a new worker and connects to it. Like Python's
+   * `start(initializer, initargs)`, `initializer(...initargs)` runs in the
+   * server's thread before it serves.
    *
+   * @param options `initializer` and `initargs`.
+   * @throws {TypeError} If an option is of the wrong type.
    * @throws {ProcessError} If already started or shut down, or the server
-   * cannot start (for example, the address is in use).
+   * cannot start (for example, the address is in use, or the initializer
+   * threw: its message follows).
    */
-  async start(): Promise<void> {
+  async start(options?: StartOptions): Promise<void> {
     this.#expect("start manager");
+    const { initializer, initargs } = startSettings(options, this.#modules);
     const message: RunManager = {
       type: "manager",
       identity: {
@@ -215,18 +268,20 @@ export class BaseManager {
       address: this.#address,
       authkey: this.#authkey,
       sync: this.#servesSyncTypes(),
-      factories: [...this.#factories]
-        .filter(([, factory]) => factory !== undefined)
-        .map(([typeid, factory]) => ({
+      factories: [...this.#types].map(([typeid, type]) => {
+        const factory = this.#factories.get(typeid);
+        return {
           typeid,
-          factory: functionRef(
-            "start manager",
-            "factory",
-            factory,
-            this.#modules,
-          ),
-          exposed: this.#exposed.get(typeid) ?? null,
-        })),
+          factory: factory === undefined
+            ? null
+            : functionRef("start manager", "factory", factory, this.#modules),
+          exposed: type.exposed,
+          methodToTypeid: type.methodToTypeid,
+        };
+      }),
+      initializer,
+      initargs,
+      poolModules: this.#poolModules(),
       server: { debug: this.#debug, maxConnections: this.#maxConnections },
     };
     this.#state = "started";
@@ -234,7 +289,7 @@ export class BaseManager {
       const { worker, address, client } = await startServer(message);
       this.#worker = worker;
       this.#address = address;
-      this.#client = client;
+      this.#useClient(client);
     } catch (error) {
       this.#state = "shut down";
       throw error;
@@ -250,9 +305,10 @@ export class BaseManager {
   async connect(): Promise<void> {
     this.#expect("connect manager");
     this.#state = "connected";
-    this.#client = clientOf(this.#address, this.#authkey);
+    const client = clientOf(this.#address, this.#authkey);
+    this.#useClient(client);
     try {
-      await this.#client.ready;
+      await client.ready;
     } catch (error) {
       this.#state = "initial";
       throw error;
@@ -270,17 +326,22 @@ export class BaseManager {
    */
   getServer(): Server {
     this.#expect("get manager server");
-    const factories = this.#servesSyncTypes() ? syncFactories() : new Map();
-    for (const [typeid, factory] of this.#factories) {
-      if (factory !== undefined) {
-        factories.set(typeid, factoryOf(typeid, factory));
-      }
-    }
     this.#server = new ManagerServer({
       address: this.#address,
       authkey: this.#authkey,
-      factories,
-      exposed: this.#exposed,
+      ...serverTypes(
+        this.#servesSyncTypes(),
+        this.#poolModules(),
+        [...this.#types].map(([typeid, type]) => {
+          const factory = this.#factories.get(typeid);
+          return {
+            typeid,
+            factory: factory === undefined ? null : factoryOf(typeid, factory),
+            exposed: type.exposed,
+            methodToTypeid: type.methodToTypeid,
+          };
+        }),
+      ),
       debug: this.#debug,
       maxConnections: this.#maxConnections,
     });
@@ -330,6 +391,21 @@ export class BaseManager {
 
   #servesSyncTypes(): boolean {
     return SYNC_TYPES in this.constructor;
+  }
+
+  #poolModules(): readonly string[] {
+    return (this as unknown as { [POOL_MODULES]?: readonly string[] })[
+      POOL_MODULES
+    ] ??
+      [];
+  }
+
+  /** Connects through `client`, which builds this manager's proxy types. */
+  #useClient(client: ManagerClient): void {
+    this.#client = client;
+    for (const [typeid, { proxyMaker }] of this.#types) {
+      if (proxyMaker !== null) client.proxyTypes.set(typeid, proxyMaker);
+    }
   }
 
   #expect(what: string): void {
