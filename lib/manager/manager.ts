@@ -20,7 +20,7 @@ import {
   type TypeSettings,
   typeSettings,
 } from "./_register.ts";
-import { POOL_MODULES, SYNC_TYPES } from "./_served/objects.ts";
+import { POOL_MODULES, SYNC_TYPES, syncTypes } from "./_served/objects.ts";
 import { ManagerServer } from "./_server.ts";
 import { startServer } from "./_start.ts";
 import { factoryOf, serverTypes } from "./_worker.ts";
@@ -258,6 +258,7 @@ export class BaseManager {
   async start(options?: StartOptions): Promise<void> {
     this.#expect("start manager");
     const { initializer, initargs } = startSettings(options, this.#modules);
+    this.#checkResultTypes();
     const message: RunManager = {
       type: "manager",
       identity: {
@@ -391,6 +392,23 @@ export class BaseManager {
 
   #servesSyncTypes(): boolean {
     return SYNC_TYPES in this.constructor;
+  }
+
+  /** Every `methodToTypeid` target is a type the server will know. */
+  #checkResultTypes(): void {
+    const known = this.#servesSyncTypes()
+      ? new Set(syncTypes([]).factories.keys())
+      : new Set<string>();
+    for (const [typeid, { methodToTypeid }] of this.#types) {
+      known.add(typeid);
+      for (const [method, target] of Object.entries(methodToTypeid ?? {})) {
+        if (!known.has(target) && !this.#types.has(target)) {
+          throw new TypeError(
+            `Cannot start manager: methodToTypeid of ${typeid} maps ${method}() to a typeid that is not registered, received "${target}"`,
+          );
+        }
+      }
+    }
   }
 
   #poolModules(): readonly string[] {

@@ -117,7 +117,7 @@ export class SyncManager extends BaseManager {
 
   /** A shared set (Python 3.14's `SyncManager.set`), optionally filled from `init`. */
   set<T extends SetItem = SetItem>(
-    init: Iterable<T> = [],
+    init: Iterable<NoInfer<T>> = [],
   ): Promise<SetProxy<T>> {
     return this.create("set", [...init]) as Promise<SetProxy<T>>;
   }
