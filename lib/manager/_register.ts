@@ -10,11 +10,6 @@ import { BaseProxy, type ProxyToken } from "./proxy.ts";
 /** A name a manager type may have. */
 export const TYPEID: RegExp = /^[A-Za-z$][\w$]*$/;
 
-/** A class extending `BaseProxy`, or a function from a token to a proxy. */
-export type ProxyType<P> =
-  | (new (token: ProxyToken) => P)
-  | ((token: ProxyToken) => P);
-
 /** `register`'s checked options, Python's defaults applied. */
 export interface TypeSettings {
   readonly exposed: readonly string[] | null;

@@ -14,7 +14,6 @@ import { clientOf, type ManagerClient } from "./_client.ts";
 import { managerSettings } from "./_options.ts";
 import { CREATE, SHUTDOWN } from "./_protocol.ts";
 import {
-  type ProxyType,
   startSettings,
   TYPEID,
   type TypeSettings,
@@ -25,7 +24,7 @@ import { ManagerServer } from "./_server.ts";
 import { startServer } from "./_start.ts";
 import { factoryOf, serverTypes } from "./_worker.ts";
 import { ProcessError } from "../errors.ts";
-import type { AutoProxy, BaseProxy } from "./proxy.ts";
+import type { AutoProxy, BaseProxy, ProxyType } from "./proxy.ts";
 import { Server } from "./server.ts";
 
 export type { SocketAddress } from "../socket_address.ts";

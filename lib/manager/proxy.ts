@@ -27,6 +27,15 @@ import { ProcessError } from "../errors.ts";
 
 export type { ProxyToken } from "./proxy_token.ts";
 
+/**
+ * What `register(typeid, factory, { proxytype })` takes: a class extending
+ * {@linkcode BaseProxy}, or a function from a {@linkcode ProxyToken} to a
+ * proxy (such as {@linkcode autoProxy}).
+ */
+export type ProxyType<P> =
+  | (new (token: ProxyToken) => P)
+  | ((token: ProxyToken) => P);
+
 const SHARED_TAG = "ManagerProxy";
 
 /** A proxy in transit to another thread. */
