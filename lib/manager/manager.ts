@@ -191,6 +191,35 @@ export class BaseManager {
    * @throws {TypeError} If `typeid` is not an identifier or is taken,
    * `factory` is not a function, or an option is of the wrong type.
    * @throws {ProcessError} If the manager already started.
+   * @example Usage
+   * ```ts
+   * import { BaseManager, BaseProxy } from "@seed/multiprocessing";
+   * import assert from "node:assert/strict";
+   *
+   * class Folder {
+   *   open(name: string): { name(): string } {
+   *     return { name: () => name };
+   *   }
+   * }
+   * class FolderProxy extends BaseProxy {
+   *   open(name: string): Promise<BaseProxy & { name(): Promise<string> }> {
+   *     return this.callMethod("open", [name]) as never;
+   *   }
+   * }
+   * const manager = new BaseManager()
+   *   .register("Folder", Folder, {
+   *     proxytype: FolderProxy,
+   *     methodToTypeid: { open: "File" }, // open() returns a proxy
+   *   })
+   *   .register("File", undefined, { createMethod: false });
+   * await manager.start();
+   * const folder = await manager.Folder();
+   * assert.ok(folder instanceof FolderProxy);
+   * const file = await folder.open("a.txt");
+   * assert.equal(file.typeid, "File");
+   * assert.equal(await file.name(), "a.txt");
+   * await manager.shutdown();
+   * ```
    */
   register<
     K extends string,
@@ -253,6 +282,26 @@ export class BaseManager {
    * @throws {ProcessError} If already started or shut down, or the server
    * cannot start (for example, the address is in use, or the initializer
    * threw: its message follows).
+   * @example Usage
+   * ```ts
+   * import { BaseManager } from "@seed/multiprocessing";
+   * import assert from "node:assert/strict";
+   *
+   * class Settings {
+   *   mode(): unknown {
+   *     return (globalThis as Record<string, unknown>).mode;
+   *   }
+   * }
+   * const manager = new BaseManager().register("Settings", Settings);
+   * await manager.start({
+   *   initializer: (mode: string) => {
+   *     (globalThis as Record<string, unknown>).mode = mode;
+   *   },
+   *   initargs: ["fast"],
+   * });
+   * assert.equal(await (await manager.Settings()).mode(), "fast");
+   * await manager.shutdown();
+   * ```
    */
   async start(options?: StartOptions): Promise<void> {
     this.#expect("start manager");

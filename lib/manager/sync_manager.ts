@@ -64,6 +64,8 @@ export interface ManagedPoolOptions {
  * const list = await manager.list<string>();
  * await list.append("Hello");
  * assert.deepEqual(await list.toArray(), ["Hello"]);
+ * const set = await manager.set([1, 2]);
+ * assert.equal(await set.has(2), true);
  * await manager.shutdown();
  * ```
  */

@@ -227,6 +227,8 @@ export class BarrierProxy extends BaseProxy {
  * assert.equal(await queue.get(), "job");
  * await queue.taskDone();
  * await queue.join();
+ * await queue.shutdown();
+ * await assert.rejects(queue.put("late"), { name: "ShutDown" });
  * ```
  */
 export class QueueProxy<T = unknown> extends BaseProxy {
