@@ -131,3 +131,25 @@ export function startSettings(
     initargs: encoded,
   };
 }
+
+/**
+ * Checks that every `methodToTypeid` target is registered in `types` or
+ * among `builtIn` (the SyncManager's types).
+ *
+ * @throws {TypeError} Naming the type, the method and the missing target.
+ */
+export function checkResultTypes(
+  types: ReadonlyMap<string, TypeSettings>,
+  builtIn: Iterable<string>,
+): void {
+  const known = new Set([...builtIn, ...types.keys()]);
+  for (const [typeid, { methodToTypeid }] of types) {
+    for (const [method, target] of Object.entries(methodToTypeid ?? {})) {
+      if (!known.has(target)) {
+        throw new TypeError(
+          `Cannot start manager: methodToTypeid of ${typeid} maps ${method}() to a typeid that is not registered, received "${target}"`,
+        );
+      }
+    }
+  }
+}

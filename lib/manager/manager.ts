@@ -14,6 +14,7 @@ import { clientOf, type ManagerClient } from "./_client.ts";
 import { managerSettings } from "./_options.ts";
 import { CREATE, SHUTDOWN } from "./_protocol.ts";
 import {
+  checkResultTypes,
   startSettings,
   TYPEID,
   type TypeSettings,
@@ -22,91 +23,25 @@ import {
 import { POOL_MODULES, SYNC_TYPES, syncTypes } from "./_served/objects.ts";
 import { ManagerServer } from "./_server.ts";
 import { startServer } from "./_start.ts";
-import { factoryOf, serverTypes } from "./_worker.ts";
+import { factoryOf, serverTypes } from "./_server_types.ts";
 import { ProcessError } from "../errors.ts";
-import type { AutoProxy, BaseProxy, ProxyType } from "./proxy.ts";
+import type { AutoProxy, BaseProxy } from "./proxy.ts";
+import type {
+  BaseManagerOptions,
+  Registered,
+  RegisterOptions,
+  StartOptions,
+} from "./manager_options.ts";
 import { Server } from "./server.ts";
 
 export type { SocketAddress } from "../socket_address.ts";
 export { Server } from "./server.ts";
-
-/** Options of {@linkcode BaseManager}. */
-export interface BaseManagerOptions {
-  /**
-   * Where the server listens (`start`, `getServer`) or is (`connect`).
-   * Port 0 picks a free port. @default { hostname: "127.0.0.1", port: 0 }
-   */
-  address?: { hostname?: string; port?: number };
-  /**
-   * The secret both sides prove they know (HMAC-SHA256 challenge) before
-   * any request. @default 32 random bytes (required for `connect`)
-   */
-  authkey?: string | Uint8Array;
-  /**
-   * Modules whose exports are registered factories: `start()` sends those
-   * by reference, so they may use their module's imports.
-   */
-  module?: string | URL | readonly (string | URL)[];
-  /**
-   * Send server-side stacks with errors to every client. By default only
-   * clients in the server's own OS process get them; remote clients get
-   * the error's class and message. @default false
-   */
-  debug?: boolean;
-  /**
-   * The most client connections the server accepts at once (connections
-   * still in their handshake are capped at 64 within these).
-   * @default 512
-   */
-  maxConnections?: number;
-}
-
-/** Options of {@linkcode BaseManager.register}, as Python's. */
-export interface RegisterOptions<P = unknown> {
-  /**
-   * The methods a proxy may call, exactly (it may name a `_` method on
-   * purpose; never `constructor` or `__proto__`). @default the proxy
-   * type's static `exposed`, else the public methods: those whose name
-   * does not start with `_`
-   */
-  exposed?: readonly string[];
-  /**
-   * Methods whose result the server keeps as a new object of the given
-   * typeid, the caller getting its proxy (instead of a copy), e.g.
-   * `{ child: "Node" }`. The typeid must be registered on the server.
-   * @default the proxy type's static `methodToTypeid`, else none
-   */
-  methodToTypeid?: Readonly<Record<string, string>>;
-  /**
-   * The proxy class of this typeid in this thread (a class extending
-   * `BaseProxy`, or a function from a `ProxyToken` to a proxy). A thread
-   * that receives such a proxy builds it with the class its own managers
-   * registered for the typeid, else the generic proxy. @default autoProxy
-   */
-  proxytype?: ProxyType<P>;
-  /**
-   * Whether the manager gains a method `typeid(...args)` that creates an
-   * object; `false` for types that only methods return. @default true
-   */
-  createMethod?: boolean;
-}
-
-/** Options of {@linkcode BaseManager.start}, as Python's `start()`. */
-export interface StartOptions {
-  /**
-   * Runs in the server's thread before it serves (it may set up state
-   * the factories use). An export of a module in the manager's `module`
-   * option goes by reference; any other function as self-contained source.
-   */
-  initializer?: (...args: never[]) => unknown;
-  /** Arguments for `initializer`; shareable objects arrive live. @default [] */
-  initargs?: unknown[];
-}
-
-/** The factory method `register` adds to a manager: it resolves a proxy `P`. */
-export type Registered<K extends string, A extends unknown[], P> = {
-  readonly [N in K]: (...args: A) => Promise<P>;
-};
+export type {
+  BaseManagerOptions,
+  Registered,
+  RegisterOptions,
+  StartOptions,
+} from "./manager_options.ts";
 
 let created = 0;
 
@@ -306,7 +241,10 @@ export class BaseManager {
   async start(options?: StartOptions): Promise<void> {
     this.#expect("start manager");
     const { initializer, initargs } = startSettings(options, this.#modules);
-    this.#checkResultTypes();
+    checkResultTypes(
+      this.#types,
+      this.#servesSyncTypes() ? syncTypes([]).factories.keys() : [],
+    );
     const message: RunManager = {
       type: "manager",
       identity: {
@@ -317,17 +255,9 @@ export class BaseManager {
       address: this.#address,
       authkey: this.#authkey,
       sync: this.#servesSyncTypes(),
-      factories: [...this.#types].map(([typeid, type]) => {
-        const factory = this.#factories.get(typeid);
-        return {
-          typeid,
-          factory: factory === undefined
-            ? null
-            : functionRef("start manager", "factory", factory, this.#modules),
-          exposed: type.exposed,
-          methodToTypeid: type.methodToTypeid,
-        };
-      }),
+      factories: this.#registered((factory) =>
+        functionRef("start manager", "factory", factory, this.#modules)
+      ),
       initializer,
       initargs,
       poolModules: this.#poolModules(),
@@ -381,15 +311,7 @@ export class BaseManager {
       ...serverTypes(
         this.#servesSyncTypes(),
         this.#poolModules(),
-        [...this.#types].map(([typeid, type]) => {
-          const factory = this.#factories.get(typeid);
-          return {
-            typeid,
-            factory: factory === undefined ? null : factoryOf(typeid, factory),
-            exposed: type.exposed,
-            methodToTypeid: type.methodToTypeid,
-          };
-        }),
+        this.#registered((factory, typeid) => factoryOf(typeid, factory)),
       ),
       debug: this.#debug,
       maxConnections: this.#maxConnections,
@@ -442,21 +364,22 @@ export class BaseManager {
     return SYNC_TYPES in this.constructor;
   }
 
-  /** Every `methodToTypeid` target is a type the server will know. */
-  #checkResultTypes(): void {
-    const known = this.#servesSyncTypes()
-      ? new Set(syncTypes([]).factories.keys())
-      : new Set<string>();
-    for (const [typeid, { methodToTypeid }] of this.#types) {
-      known.add(typeid);
-      for (const [method, target] of Object.entries(methodToTypeid ?? {})) {
-        if (!known.has(target) && !this.#types.has(target)) {
-          throw new TypeError(
-            `Cannot start manager: methodToTypeid of ${typeid} maps ${method}() to a typeid that is not registered, received "${target}"`,
-          );
-        }
-      }
-    }
+  /** The registered types, each factory made into what `make` returns. */
+  #registered<F>(make: (factory: unknown, typeid: string) => F): {
+    typeid: string;
+    factory: F | null;
+    exposed: readonly string[] | null;
+    methodToTypeid: Readonly<Record<string, string>> | null;
+  }[] {
+    return [...this.#types].map(([typeid, type]) => {
+      const factory = this.#factories.get(typeid);
+      return {
+        typeid,
+        factory: factory === undefined ? null : make(factory, typeid),
+        exposed: type.exposed,
+        methodToTypeid: type.methodToTypeid,
+      };
+    });
   }
 
   #poolModules(): readonly string[] {

@@ -85,7 +85,16 @@ export class SyncManager extends BaseManager {
     const isObject = typeof options === "object" && options !== null;
     const { poolModules, ...rest } = isObject ? options : {};
     super(isObject ? rest : options);
-    this.#poolModules = moduleUrls("create manager", poolModules);
+    try {
+      this.#poolModules = moduleUrls("create manager", poolModules);
+    } catch (error) {
+      // moduleUrls names the Pool's option; this one is poolModules.
+      const message = (error as Error).message.replace(
+        '"module"',
+        '"poolModules"',
+      );
+      throw new TypeError(message);
+    }
   }
 
   /** @ignore The modules its server's pools may run tasks from. */

@@ -203,6 +203,23 @@ describe("SyncManager.Pool", () => {
     assert.deepEqual(await (await plain.list([2])).toArray(), [2]);
   });
 
+  test("new SyncManager({ poolModules }) checks the list", () => {
+    assert.throws(() => new SyncManager({ poolModules: 5 as never }), {
+      name: "TypeError",
+      message:
+        'Cannot create manager: "poolModules" must be a URL or an array of URLs, received 5',
+    });
+    assert.throws(() => new SyncManager({ poolModules: ["./tasks.ts"] }), {
+      name: "TypeError",
+      message:
+        'Cannot create manager: "poolModules" must hold absolute URLs such as import.meta.url, received "./tasks.ts"',
+    });
+    assert.throws(() => new SyncManager({ nope: 1 } as never), {
+      name: "TypeError",
+      message: /^Cannot create manager: .*nope/,
+    });
+  });
+
   test("SyncManager.shutdown() terminates the pools its server owns", async () => {
     const shm = new SharedMemory({ create: true, size: 4 });
     const ticks = new Int32Array(shm.buf.buffer, shm.buf.byteOffset, 1);
