@@ -5,6 +5,7 @@
  */
 import { proxyMakers, withDefaults } from "./_client.ts";
 import { BaseProxy } from "./proxy.ts";
+import { ProxyView } from "./proxy_view.ts";
 
 /** How many items `for await` over a list proxy fetches per call. */
 export const LIST_BATCH = 256;
@@ -103,6 +104,11 @@ export class ListProxy<T = unknown> extends BaseProxy {
   /** A copy of every item, like Python 3.14's `copy()`; same as `toArray()`. */
   copy(): Promise<T[]> {
     return this.callMethod("copy") as Promise<T[]>;
+  }
+
+  /** The items, last first, like Python's `reversed(l)`; the list is unchanged. */
+  reversed(): ProxyView<T> {
+    return ProxyView.of(this.callMethod("reversed") as Promise<T[]>);
   }
 
   /**

@@ -91,10 +91,15 @@ describe("Manager collections", () => {
     });
   });
 
-  test("ListProxy.copy() returns the items (Python 3.14)", async () => {
+  test("ListProxy.copy() (Python 3.14) and reversed() return the items", async () => {
     await using manager = await Manager();
     const list = await manager.list([1, [2]]);
     assert.deepEqual(await list.copy(), [1, [2]]);
+    assert.deepEqual(await list.reversed(), [[2], 1]);
+    const backwards: unknown[] = [];
+    for await (const x of list.reversed()) backwards.push(x);
+    assert.deepEqual(backwards, [[2], 1]);
+    assert.deepEqual(await list.toArray(), [1, [2]]);
   });
 
   test("SyncManager.set() serves Python 3.14's set: add, discard, remove, pop, has, length, for await", async () => {

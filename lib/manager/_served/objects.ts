@@ -152,6 +152,10 @@ export class ServedList {
   copy(): unknown[] {
     return this.#items.slice();
   }
+  /** Python's `reversed(l)`: the items, last first (the list is unchanged). */
+  reversed(): unknown[] {
+    return this.#items.slice().reverse();
+  }
 
   #find(what: string, item: unknown, start = 0, end = Infinity): number {
     const n = this.#items.length;
