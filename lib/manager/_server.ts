@@ -98,6 +98,8 @@ export class ManagerServer implements SessionHost {
   #exposed = new Map<string, ReadonlySet<string>>();
   #resultTypes = new Map<string, ReadonlyMap<string, string>>();
   #objects = new Map<number, Entry>();
+  /** Released objects still winding down (a closed Pool's running tasks). */
+  #draining = new Set<object>();
   #loans = new Map<string, { session: Session; id: number }>();
   #early = new Set<string>();
   #nextId = 1;
@@ -186,11 +188,22 @@ export class ManagerServer implements SessionHost {
     released.then(this.#finish);
   }
 
-  /** Releases every object (terminating pools): the server is stopping. */
+  /**
+   * Releases every object, and those still winding down (terminating
+   * pools): the server is stopping.
+   */
   #releaseAll(): Promise<unknown> {
     const values = [...this.#objects.values()].map((entry) => entry.value);
+    values.push(...this.#draining);
     this.#objects.clear();
+    this.#draining.clear();
     return Promise.all(values.map((value) => release(value, true)));
+  }
+
+  /** Releases an object no client refers to any more; it may wind down. */
+  #drop(value: object): void {
+    this.#draining.add(value);
+    release(value, false).then(() => this.#draining.delete(value));
   }
 
   #accept(socket: Socket): SocketEvents {
@@ -320,7 +333,7 @@ export class ManagerServer implements SessionHost {
     entry.refs -= count;
     if (entry.refs <= 0) {
       this.#objects.delete(id);
-      release(entry.value, false);
+      this.#drop(entry.value);
     }
   }
 
@@ -369,7 +382,8 @@ export class ManagerServer implements SessionHost {
     this.#objects.set(id, { typeid, value, exposed, refs: 0 });
     if (!session.caller.alive || this.#stopped) {
       this.#objects.delete(id);
-      release(value, this.#stopped);
+      if (this.#stopped) release(value, true);
+      else this.#drop(value);
     }
     return id;
   }

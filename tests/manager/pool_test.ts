@@ -239,31 +239,44 @@ describe("SyncManager.Pool", () => {
     }
   });
 
-  test("Server.shutdown() of getServer() terminates its pools before serveForever() resolves", async () => {
-    const shm = new SharedMemory({ create: true, size: 4 });
-    const ticks = new Int32Array(shm.buf.buffer, shm.buf.byteOffset, 1);
-    const server = new SyncManager({ authkey: "k", poolModules: tasksUrl })
-      .getServer();
-    const address = await server.listen();
-    const serving = server.serveForever();
-    const client = new SyncManager({ address, authkey: "k" });
-    try {
-      await client.connect();
-      const pool = await client.Pool(1);
-      await pool.applyAsync(tasks.tick, [shm.name]);
-      await waitUntil(() => Atomics.load(ticks, 0) > 0);
-      server.shutdown();
-      await serving;
-      const after = Atomics.load(ticks, 0);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.equal(Atomics.load(ticks, 0), after);
-    } finally {
-      server.shutdown();
-      await client.shutdown();
-      shm.close();
-      shm.unlink();
-    }
-  });
+  for (const dropped of [false, true]) {
+    test(
+      `Server.shutdown() of getServer() terminates its pools before serveForever() resolves${
+        dropped ? " (one whose proxy was dropped, still finishing a task)" : ""
+      }`,
+      async () => {
+        const shm = new SharedMemory({ create: true, size: 4 });
+        const ticks = new Int32Array(shm.buf.buffer, shm.buf.byteOffset, 1);
+        const server = new SyncManager({ authkey: "k", poolModules: tasksUrl })
+          .getServer();
+        const address = await server.listen();
+        const serving = server.serveForever();
+        const client = new SyncManager({ address, authkey: "k" });
+        try {
+          await client.connect();
+          const pool = await client.Pool(1);
+          await pool.applyAsync(tasks.tick, [shm.name]);
+          await waitUntil(() => Atomics.load(ticks, 0) > 0);
+          // A dropped pool is closed: it finishes its tasks (this one never
+          // ends), so only the server's shutdown can stop it.
+          if (dropped) {
+          pool.decref();
+          await client.list(); // a round trip: the server had the decref
+        }
+          server.shutdown();
+          await serving;
+          const after = Atomics.load(ticks, 0);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          assert.equal(Atomics.load(ticks, 0), after);
+        } finally {
+          server.shutdown();
+          await client.shutdown();
+          shm.close();
+          shm.unlink();
+        }
+      },
+    );
+  }
 
   test("A PoolProxy passed to a Process runs tasks from there", async () => {
     await using manager = await started();

@@ -204,10 +204,13 @@ export class ServedPool {
     return this.#pool.terminate();
   }
 
-  [RELEASED](shutdown: boolean): Promise<void> | void {
-    // Dropped by every client: finish what was submitted, then let the
-    // workers exit; the server stopping: stop them now.
-    return shutdown ? this.#pool.terminate() : this.#pool.close();
+  [RELEASED](shutdown: boolean): Promise<void> {
+    // The server stopping: stop the workers now. Dropped by every client
+    // (its results may still be awaited): finish what was submitted, then
+    // let the workers exit; the server terminates it if it stops first.
+    if (shutdown) return this.#pool.terminate();
+    this.#pool.close();
+    return this.#pool.join();
   }
 
   #task(method: string, fn: unknown): Promise<Fn> {

@@ -11,7 +11,9 @@ interface Releasable {
 
 /**
  * Tells `value` it was released, if it wants to know; resolves once it is
- * done (never rejects: a failure to clean up cannot be reported anywhere).
+ * done winding down (never rejects: a failure to clean up cannot be
+ * reported anywhere). Released again with `shutdown` while winding down,
+ * it must stop at once.
  */
 export async function release(value: object, shutdown: boolean): Promise<void> {
   if (!(RELEASED in value)) return;
