@@ -260,9 +260,9 @@ describe("SyncManager.Pool", () => {
           // A dropped pool is closed: it finishes its tasks (this one never
           // ends), so only the server's shutdown can stop it.
           if (dropped) {
-          pool.decref();
-          await client.list(); // a round trip: the server had the decref
-        }
+            pool.decref();
+            await client.list(); // a round trip: the server had the decref
+          }
           server.shutdown();
           await serving;
           const after = Atomics.load(ticks, 0);
