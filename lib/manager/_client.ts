@@ -186,18 +186,14 @@ export class ManagerClient implements TokenHandler {
 
   /** The proxy of object `id`, adopting the reference the server gave us. */
   adopt(typeid: string, id: number): unknown {
-    adopter = this;
-    try {
-      const token = {
-        typeid,
-        id,
-        address: this.address,
-        authkey: this.authkey,
-      };
-      return (this.proxyTypes.get(typeid) ?? makeProxy)(token);
-    } finally {
-      adopter = null;
-    }
+    const token: AdoptedToken = {
+      typeid,
+      id,
+      address: this.address,
+      authkey: this.authkey,
+      [HELD_BY]: this,
+    };
+    return (this.proxyTypes.get(typeid) ?? makeProxy)(token);
   }
 
   /** Closes the connection; pending calls reject. */
@@ -357,17 +353,29 @@ export class ManagerClient implements TokenHandler {
 }
 
 const clients = new Map<string, ManagerClient>();
-/** The client adopting a reference for the proxy being built, if any. */
-let adopter: ManagerClient | null = null;
+/**
+ * On a token built from a reply: the client that already holds the
+ * reference the server counted for it. The token carries it to the proxy's
+ * constructor (through any registered proxy type), which takes it once.
+ */
+const HELD_BY = Symbol("heldBy");
+
+interface AdoptedToken extends ProxyToken {
+  [HELD_BY]?: ManagerClient;
+}
 
 /**
  * The client a new proxy of `token` uses; the proxy holds one reference:
  * the one a reply just gave its client, or one asked for now.
  */
 export function attachProxy(token: ProxyToken): ManagerClient {
-  const client = adopter ?? clientOf(token.address, token.authkey);
-  if (adopter !== null) adopter = null;
-  else client.notify(INCREF, token.id);
+  const held = (token as AdoptedToken)[HELD_BY];
+  if (held !== undefined) {
+    delete (token as AdoptedToken)[HELD_BY];
+    return held;
+  }
+  const client = clientOf(token.address, token.authkey);
+  client.notify(INCREF, token.id);
   return client;
 }
 
