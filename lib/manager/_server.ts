@@ -13,7 +13,7 @@ import {
 } from "../_runtime/mod.ts";
 import { describe } from "../_core/validate.ts";
 import { exposedMethod } from "./_exposed.ts";
-import type { PartialBudget } from "./_frames.ts";
+import type { PartialBudget } from "../connection/_frames.ts";
 import {
   CALL,
   CREATE,
@@ -30,7 +30,7 @@ import type { Factory } from "./_served/objects.ts";
 import { ServedRef } from "./_served/ref.ts";
 import { waitingCalls } from "./_served/waiters.ts";
 import { Session, type SessionHost, type SessionLimits } from "./_session.ts";
-import type { WireToken } from "./_wire.ts";
+import type { WireToken } from "../connection/_wire.ts";
 
 /** What a server needs to run. */
 export interface ServerConfig {

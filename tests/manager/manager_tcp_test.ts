@@ -6,9 +6,9 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { AuthenticationError, BaseManager, SyncManager } from "../../mod.ts";
-import { answer } from "../../lib/manager/_auth.ts";
+import { answer } from "../../lib/connection/_auth.ts";
 import { runtime, type SocketAddress } from "../../lib/_runtime/mod.ts";
-import { WireCodec } from "../../lib/manager/_wire.ts";
+import { WireCodec } from "../../lib/connection/_wire.ts";
 import {
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
