@@ -102,9 +102,14 @@ export function listen<A extends AnyAddress>(
       });
     };
     const tcp = address as SocketAddress;
-    if (isUnix(address)) {
-      server.listen(address.path, options?.backlog, listening);
-    } else server.listen(tcp.port, tcp.hostname, options?.backlog, listening);
+    // An options object: Bun never calls back for `listen(port, host,
+    // undefined, callback)`.
+    server.listen(
+      isUnix(address)
+        ? { path: address.path, backlog: options?.backlog }
+        : { port: tcp.port, host: tcp.hostname, backlog: options?.backlog },
+      listening,
+    );
   });
 }
 

@@ -59,7 +59,8 @@ export class FrameReader {
   /** Feeds received bytes; calls `onFrame` for each complete frame. */
   push(chunk: Uint8Array): string | null {
     // A copy: the runtime may reuse the chunk's memory.
-    this.#pending.push(chunk.slice());
+    // (`new Uint8Array`: a Node Buffer's `slice()` is a view, not a copy.)
+    this.#pending.push(new Uint8Array(chunk));
     this.#hold(this.#buffered + chunk.length);
     if (this.#budget.held > this.#budget.limit) {
       this.release();

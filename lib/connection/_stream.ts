@@ -127,7 +127,7 @@ export class MessageStream {
 
   #deliver(body: Uint8Array): void {
     if (this.#broken) return;
-    if (this.#raw) return this.#events.bytes!(body.slice());
+    if (this.#raw) return this.#events.bytes!(new Uint8Array(body));
     let message: unknown;
     try {
       message = this.#codec.decode(body);
