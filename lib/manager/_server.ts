@@ -12,6 +12,7 @@ import {
   type SocketEvents,
 } from "../_runtime/mod.ts";
 import { describe } from "../_core/validate.ts";
+import { getLogger } from "../logging.ts";
 import { exposedMethod } from "./_exposed.ts";
 import type { PartialBudget } from "../connection/_frames.ts";
 import {
@@ -131,7 +132,11 @@ export class ManagerServer implements SessionHost {
         );
       }
     }
+    const first = this.#listener === null;
     this.#listener = await this.#listening;
+    const { hostname, port } = this.#listener.address;
+    // Python's line, at its level (INFO), from the server's thread.
+    if (first) getLogger().info("manager serving at %s:%d", hostname, port);
     return this.#listener.address;
   }
 

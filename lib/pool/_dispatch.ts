@@ -19,6 +19,7 @@ import {
 import { Slot, type Task } from "./_slot.ts";
 import { postTasks } from "./_post.ts";
 import { Stealer } from "./_steal.ts";
+import { getLogger } from "../logging.ts";
 
 /** What a submission (apply, map, imap) must do when its tasks finish. */
 export interface Job {
@@ -236,6 +237,7 @@ export class Dispatcher {
     handle.postMessage(start);
     handle.unref();
     this.#workers.push(slot);
+    getLogger().debug("added worker");
   }
 
   /** Tells `slot` to exit once its tasks are done; no more go to it. */
@@ -257,6 +259,7 @@ export class Dispatcher {
   }
 
   #gone(slot: Slot): void {
+    getLogger().debug("cleaning up worker %s", slot.name);
     this.#retiring.delete(slot);
     this.handles.delete(slot.handle);
     this.#retireIfIdle();
@@ -391,6 +394,7 @@ export class Dispatcher {
   #exited(slot: Slot, code: number): void {
     if (this.#retiring.has(slot)) return this.#gone(slot);
     if (!this.#workers.includes(slot)) return;
+    getLogger().debug("cleaning up worker %s", slot.name);
     this.#remove(slot);
     this.#stopping.delete(slot);
     this.#requeue(slot.died(code));
