@@ -14,3 +14,13 @@ export interface UnixSocketAddress {
   /** The socket file's path, e.g. "/tmp/app.sock". */
   readonly path: string;
 }
+
+/**
+ * Where a `Listener` listens or a `Client` connects: a TCP endpoint (a
+ * missing `hostname` is "127.0.0.1"; port 0 asks a listener for any free
+ * port), or a Unix socket's path, as `{ path }` or a plain string.
+ */
+export type ConnectionAddress =
+  | { readonly hostname?: string; readonly port?: number }
+  | UnixSocketAddress
+  | string;

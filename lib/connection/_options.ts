@@ -6,12 +6,6 @@ import { describe } from "../_core/validate.ts";
 import type { AnyAddress } from "../_runtime/mod.ts";
 import { authkeyBytes } from "./_auth.ts";
 
-/** Where a `Listener` listens or a `Client` connects. */
-export type AddressOption =
-  | { readonly hostname?: string; readonly port?: number }
-  | { readonly path: string }
-  | string;
-
 /** How error messages name `address`. */
 export function whereOf(address: AnyAddress): string {
   return "path" in address

@@ -9,12 +9,12 @@ import { optionsObject } from "../_core/validate.ts";
 import { AuthenticationError, ProcessError } from "../errors.ts";
 import { clientHandshake } from "./_handshake.ts";
 import {
-  type AddressOption,
   checkAddress,
   checkAuthkey,
   checkHandshakeTimeout,
   whereOf,
 } from "./_options.ts";
+import type { ConnectionAddress } from "../socket_address.ts";
 import { CONNECTION_VERSION, handOver, Peer } from "./_peer.ts";
 import { SocketConnection } from "./socket_connection.ts";
 
@@ -70,7 +70,7 @@ function versionError(where: string, theirs: unknown): ProcessError {
  * ```
  */
 export async function Client(
-  address: AddressOption,
+  address: ConnectionAddress,
   options?: ClientOptions,
 ): Promise<SocketConnection> {
   const what = "connect Client";

@@ -13,13 +13,19 @@ import {
 } from "../_runtime/mod.ts";
 import { optionsObject, positiveInteger } from "../_core/validate.ts";
 import { AuthenticationError, ProcessError } from "../errors.ts";
-import type { SocketAddress, UnixSocketAddress } from "../socket_address.ts";
-export type { UnixSocketAddress } from "../socket_address.ts";
+import type {
+  ConnectionAddress,
+  SocketAddress,
+  UnixSocketAddress,
+} from "../socket_address.ts";
+export type {
+  ConnectionAddress,
+  UnixSocketAddress,
+} from "../socket_address.ts";
 import { challenge } from "./_auth.ts";
 import type { PartialBudget } from "./_frames.ts";
 import { challengeMessage, checkAnswer, welcomeMessage } from "./_handshake.ts";
 import {
-  type AddressOption,
   checkAddress,
   checkAuthkey,
   checkHandshakeTimeout,
@@ -35,7 +41,7 @@ export interface ListenerOptions {
    * Unix socket's path (`{ path }` or a string).
    * @default { hostname: "127.0.0.1", port: 0 }
    */
-  address?: AddressOption;
+  address?: ConnectionAddress;
   /**
    * The key clients must prove they know (HMAC-SHA256 challenge, both
    * ways). @default currentProcess().authkey

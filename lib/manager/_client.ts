@@ -284,6 +284,11 @@ export class ManagerClient implements TokenHandler {
   }
 
   #versionError(version: unknown): ProcessError {
+    if (typeof version === "string") {
+      return new ProcessError(
+        `Cannot connect to manager at ${this.#where}: it is a Listener (${version}), not a manager server`,
+      );
+    }
     return new ProcessError(
       `Cannot connect to manager at ${this.#where}: it speaks manager protocol version ${
         typeof version === "number" ? version : 1

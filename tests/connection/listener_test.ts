@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import {
   AuthenticationError,
+  BaseManager,
   BufferTooShort,
   Client,
   EOFError,
@@ -330,13 +331,23 @@ describe("Listener and Client", () => {
     listener.close();
   });
 
-  test("a Client refuses a manager server, and bad arguments say what is wrong", async () => {
+  test("a Client refuses a manager server and a manager client a Listener; bad arguments say what is wrong", async () => {
     await using manager = await Manager();
     await assert.rejects(
       Client(manager.address, { authkey: manager.authkey }),
       {
         name: "ProcessError",
         message: /: it is a manager server, not a Listener$/,
+      },
+    );
+    await using listener = await Listener();
+    const { hostname, port } = listener.address as SocketAddress;
+    await assert.rejects(
+      new BaseManager({ address: { hostname, port } }).connect(),
+      {
+        name: "ProcessError",
+        message:
+          `Cannot connect to manager at ${hostname}:${port}: it is a Listener (connection/1), not a manager server`,
       },
     );
     await assert.rejects(Client({ hostname: "127.0.0.1", port: 0 }), {
