@@ -17,7 +17,7 @@ import {
   SocketConnection,
   wait,
 } from "../../mod.ts";
-import { fixture, runProcesses } from "../_helpers.ts";
+import { fixture, runFixture, runProcesses } from "../_helpers.ts";
 
 const module = fixture("connection_targets");
 const targets = await import(
@@ -370,5 +370,14 @@ describe("Listener and Client", () => {
       message:
         "Cannot create SocketConnection: use Client() or Listener.acceptAsync()",
     });
+  });
+
+  test("a pending receive keeps the program alive; idle sockets let it exit", async () => {
+    const { code, stdout } = await runFixture("connection_idle", [], 10_000);
+    assert.equal(code, 0);
+    assert.equal(
+      stdout,
+      "got late\nidle now: the program should exit\n",
+    );
   });
 });
