@@ -62,6 +62,22 @@ describe("Listener and Client", () => {
     listener.close();
   });
 
+  test("a listener may send the moment it accepts, more than the handshake's 1 KiB", async () => {
+    await using listener = await Listener({ authkey: AUTHKEY });
+    const serving = listener.acceptAsync().then((conn) => {
+      conn.send("at once");
+      conn.sendBytes(new Uint8Array(3000).fill(1));
+      return conn;
+    });
+    await using client = await Client(listener.address, { authkey: AUTHKEY });
+    assert.equal(await client.recvAsync(), "at once");
+    assert.deepEqual(
+      await client.recvBytesAsync(),
+      new Uint8Array(3000).fill(1),
+    );
+    (await serving).close();
+  });
+
   test("sendBytes(), recvBytes(maxlength) and recvBytesInto(buffer, offset) work as Python's", async () => {
     const [client, server, listener] = await pair();
     client.sendBytes(new Uint8Array([9, 1, 2, 3, 9]), 1, 3);
