@@ -29,7 +29,7 @@ import {
   unlock,
   UNLOCKED,
 } from "./_futex.ts";
-import { rebuildOver, sharedCells } from "../_core/shared.ts";
+import { Adopted, sharedCells } from "../_core/shared.ts";
 
 export type { AcquireAsyncOptions, AcquireOptions } from "./acquire_options.ts";
 
@@ -61,8 +61,11 @@ export class Lock {
   #handle: Disposable;
 
   /** Creates an unlocked lock. */
-  constructor() {
-    this.#cells = sharedCells(1);
+  constructor();
+  /** @ignore The memory of a rebuilt lock. */
+  constructor(memory: Adopted<Int32Array>);
+  constructor(memory?: Adopted<Int32Array>) {
+    this.#cells = sharedCells(memory, 1);
     this.#handle = releaser(() => this.release());
   }
 
@@ -164,7 +167,7 @@ export class Lock {
 
 registerShareable(
   "Lock",
-  (cells) => rebuildOver(cells as Int32Array, () => new Lock()),
+  (cells) => new Lock(new Adopted(cells as Int32Array)),
 );
 
 const MUTEX = 0;
@@ -199,8 +202,11 @@ export class RLock {
   #handle: Disposable;
 
   /** Creates an unlocked recursive lock. */
-  constructor() {
-    this.#cells = sharedCells(COUNT + 1);
+  constructor();
+  /** @ignore The memory of a rebuilt lock. */
+  constructor(memory: Adopted<Int32Array>);
+  constructor(memory?: Adopted<Int32Array>) {
+    this.#cells = sharedCells(memory, COUNT + 1);
     this.#handle = releaser(() => this.release());
   }
 
@@ -347,5 +353,5 @@ function notOwned(owner: number): RangeError {
 
 registerShareable(
   "RLock",
-  (cells) => rebuildOver(cells as Int32Array, () => new RLock()),
+  (cells) => new RLock(new Adopted(cells as Int32Array)),
 );
