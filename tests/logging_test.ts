@@ -84,6 +84,8 @@ describe("logging", () => {
         "[DEBUG/MainProcess] cleaning up worker SpawnPoolWorker-N",
         "[DEBUG/MainProcess] added worker",
         "[DEBUG/MainProcess] terminating pool",
+        "[DEBUG/MainProcess] closing pool",
+        "[DEBUG/MainProcess] joining pool",
       ],
       "SyncManager-N": [
         "[INFO/SyncManager-N] manager serving at 127.0.0.1:PORT",

@@ -23,8 +23,9 @@ import { WireCodec } from "./_wire.ts";
  * `multiprocessing.connection.Connection` made by `Client()` or
  * `Listener.accept()`. Values travel as MessagePack (see the README):
  * JSON-like data, `Uint8Array`, `bigint`, `Map`, `Set` and `Date`; class
- * instances arrive as plain objects, so a peer on another runtime or
- * machine reads them alike.
+ * instances arrive as plain objects, `undefined` as `null`, other typed
+ * arrays as their bytes, so a peer on another runtime or machine reads
+ * them alike.
  *
  * The socket is read by this thread's event loop, so the **async forms are
  * the primary API**: `recvAsync`, `recvBytesAsync`, `recvBytesIntoAsync`,

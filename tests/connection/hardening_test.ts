@@ -163,4 +163,23 @@ describe("Listener under attack", () => {
     listener.close();
     await serving;
   });
+
+  test("a reader slower than its sender pauses the socket above 16 MiB and loses nothing", async () => {
+    await using listener = await Listener({ authkey: AUTHKEY });
+    const accepted = listener.acceptAsync();
+    await using client = await Client(listener.address, { authkey: AUTHKEY });
+    await using server = await accepted;
+    const frame = 1024 * 1024;
+    for (let i = 0; i < 40; i++) {
+      client.sendBytes(new Uint8Array(frame).fill(i));
+    }
+    // Nobody reads for a while: 40 MiB wait in the OS buffers and the inbox.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (let i = 0; i < 40; i++) {
+      const body = await within(server.recvBytesAsync(), 10_000, `frame ${i}`);
+      assert.equal(body.length, frame);
+      assert.ok(body.every((byte) => byte === i), `frame ${i} intact`);
+    }
+    assert.equal(await server.pollAsync(50), false);
+  });
 });
