@@ -24,7 +24,12 @@ export type {
 } from "../socket_address.ts";
 import { challenge } from "./_auth.ts";
 import type { PartialBudget } from "./_frames.ts";
-import { challengeMessage, checkAnswer, welcomeMessage } from "./_handshake.ts";
+import {
+  challengeMessage,
+  checkAnswer,
+  type Refused,
+  welcomeMessage,
+} from "./_handshake.ts";
 import {
   checkAddress,
   checkAuthkey,
@@ -61,6 +66,12 @@ const MAX_REPORTS = 16;
 /** Milliseconds a wrong digest waits for its refusal (slows guessing). */
 const REFUSAL_DELAY = 250;
 
+/** A connection ready to be accepted, and where it came from. */
+interface Accepted {
+  readonly connection: SocketConnection;
+  readonly remote: SocketAddress | null;
+}
+
 /** What the next `new SocketListener()` is built with. */
 let building:
   | { authkey: Uint8Array; timeout: number; bound: Bound<AnyAddress> }
@@ -96,7 +107,8 @@ export class SocketListener {
   #timeout: number;
   #budget: PartialBudget = { held: 0, limit: 256 * 1024 * 1024 };
   #handshaking = new Set<Peer>();
-  #ready: (SocketConnection | AuthenticationError)[] = [];
+  /** Authenticated connections (with the client's address), and refusals. */
+  #ready: (Accepted | AuthenticationError)[] = [];
   #waiters = new Set<() => void>();
   #lastAccepted: SocketAddress | null = null;
   #closed = false;
@@ -171,7 +183,8 @@ export class SocketListener {
       );
     }
     if (next instanceof AuthenticationError) throw next;
-    return next;
+    this.#lastAccepted = next.remote;
+    return next.connection;
   }
 
   /**
@@ -185,7 +198,7 @@ export class SocketListener {
     this.#bound.close();
     for (const peer of this.#handshaking) peer.kill();
     for (const next of this.#ready.splice(0)) {
-      if (!(next instanceof AuthenticationError)) next.close();
+      if (!(next instanceof AuthenticationError)) next.connection.close();
     }
     this.#wake();
   }
@@ -221,7 +234,7 @@ export class SocketListener {
     for (const wake of waiters) wake();
   }
 
-  #deliver(next: SocketConnection | AuthenticationError): void {
+  #deliver(next: Accepted | AuthenticationError): void {
     if (next instanceof AuthenticationError) {
       const reports = this.#ready.filter((r) =>
         r instanceof AuthenticationError
@@ -262,7 +275,7 @@ export class SocketListener {
   async #handshake(peer: Peer, socket: Socket): Promise<void> {
     const question = challenge();
     peer.stream.send(challengeMessage(question, CONNECTION_VERSION), "");
-    let theirs;
+    let theirs: Uint8Array | Refused;
     try {
       const message = await peer.next();
       theirs = await checkAnswer(
@@ -291,9 +304,11 @@ export class SocketListener {
     peer.open();
     peer.stream.send(await welcomeMessage(this.#authkey, theirs, [""]), "");
     if (peer.ended !== null) return;
-    if (socket.remote !== undefined) this.#lastAccepted = socket.remote;
     handOver(peer);
-    this.#deliver(new SocketConnection());
+    this.#deliver({
+      connection: new SocketConnection(),
+      remote: socket.remote ?? null,
+    });
   }
 }
 
