@@ -195,18 +195,3 @@ export class Peer implements TokenHandler {
     for (const wake of [...this.#waiters]) wake();
   }
 }
-
-/** The peer the next `new SocketConnection()` wraps. */
-let handed: Peer | null = null;
-
-/** Hands `peer`, its handshake done, to the next `new SocketConnection()`. */
-export function handOver(peer: Peer): void {
-  handed = peer;
-}
-
-/** The peer handed over, once. */
-export function takeOver(): Peer | null {
-  const peer = handed;
-  handed = null;
-  return peer;
-}

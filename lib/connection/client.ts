@@ -5,6 +5,7 @@
  * @module
  */
 import { runtime } from "../_runtime/mod.ts";
+import { Adopted } from "../_core/shared.ts";
 import { optionsObject } from "../_core/validate.ts";
 import { AuthenticationError, ProcessError } from "../errors.ts";
 import { clientHandshake } from "./_handshake.ts";
@@ -15,7 +16,7 @@ import {
   whereOf,
 } from "./_options.ts";
 import type { ConnectionAddress } from "../socket_address.ts";
-import { CONNECTION_VERSION, handOver, Peer } from "./_peer.ts";
+import { CONNECTION_VERSION, Peer } from "./_peer.ts";
 import { SocketConnection } from "./socket_connection.ts";
 
 /** Options of {@linkcode Client}. */
@@ -115,6 +116,5 @@ export async function Client(
     clearTimeout(timer);
   }
   peer.socket!.unref();
-  handOver(peer);
-  return new SocketConnection();
+  return new SocketConnection(new Adopted(peer));
 }

@@ -11,6 +11,7 @@ import {
   type Socket,
   type SocketEvents,
 } from "../_runtime/mod.ts";
+import { Adopted } from "../_core/shared.ts";
 import { optionsObject, positiveInteger } from "../_core/validate.ts";
 import { AuthenticationError, ProcessError } from "../errors.ts";
 import type {
@@ -36,7 +37,7 @@ import {
   checkHandshakeTimeout,
   whereOf,
 } from "./_options.ts";
-import { CONNECTION_VERSION, handOver, Peer } from "./_peer.ts";
+import { CONNECTION_VERSION, Peer } from "./_peer.ts";
 import { SocketConnection } from "./socket_connection.ts";
 
 /** Options of {@linkcode Listener}. */
@@ -72,10 +73,12 @@ interface Accepted {
   readonly remote: SocketAddress | null;
 }
 
-/** What the next `new SocketListener()` is built with. */
-let building:
-  | { authkey: Uint8Array; timeout: number; bound: Bound<AnyAddress> }
-  | null = null;
+/** What a `SocketListener` is built with. */
+interface Setup {
+  readonly authkey: Uint8Array;
+  readonly timeout: number;
+  readonly bound: Bound<AnyAddress>;
+}
 /** Hands an accepted socket to its listener. */
 let acceptOn: (listener: SocketListener, socket: Socket) => SocketEvents;
 
@@ -119,14 +122,18 @@ export class SocketListener {
    *
    * @throws {TypeError} If called directly.
    */
-  constructor() {
-    if (building === null) {
+  constructor();
+  /** @ignore The bound socket and the checked options. */
+  constructor(setup: Adopted<Setup>);
+  constructor(setup?: Adopted<Setup>) {
+    if (!(setup instanceof Adopted)) {
       throw new TypeError("Cannot create SocketListener: use Listener()");
     }
-    this.#authkey = building.authkey;
-    this.#timeout = building.timeout;
-    this.#bound = building.bound;
-    building = null;
+    ({
+      authkey: this.#authkey,
+      timeout: this.#timeout,
+      bound: this.#bound,
+    } = setup.memory);
     this.#bound.unref();
   }
 
@@ -304,9 +311,8 @@ export class SocketListener {
     peer.open();
     peer.stream.send(await welcomeMessage(this.#authkey, theirs, [""]), "");
     if (peer.ended !== null) return;
-    handOver(peer);
     this.#deliver({
-      connection: new SocketConnection(),
+      connection: new SocketConnection(new Adopted(peer)),
       remote: socket.remote ?? null,
     });
   }
@@ -369,7 +375,6 @@ export async function Listener(
     },
     { backlog },
   );
-  building = { authkey: key, timeout, bound };
-  listener = new SocketListener();
+  listener = new SocketListener(new Adopted({ authkey: key, timeout, bound }));
   return listener;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { reduce, type Reduced } from "../_core/codec.ts";
+import { Adopted } from "../_core/shared.ts";
 import { checkTimeout } from "../_core/timeout.ts";
 import { EOFError, ProcessError } from "../errors.ts";
 import {
@@ -15,7 +16,7 @@ import {
   writableRoom,
 } from "../queues/_bytes.ts";
 import { MAX_FRAME_BYTES } from "./_frames.ts";
-import { type Peer, takeOver } from "./_peer.ts";
+import type { Peer } from "./_peer.ts";
 import { WireCodec } from "./_wire.ts";
 
 /**
@@ -61,14 +62,16 @@ export class SocketConnection {
    *
    * @throws {TypeError} If called directly.
    */
-  constructor() {
-    const peer = takeOver();
-    if (peer === null) {
+  constructor();
+  /** @ignore The socket, its handshake done. */
+  constructor(peer: Adopted<Peer>);
+  constructor(peer?: Adopted<Peer>) {
+    if (!(peer instanceof Adopted)) {
       throw new TypeError(
         "Cannot create SocketConnection: use Client() or Listener.acceptAsync()",
       );
     }
-    this.#peer = peer;
+    this.#peer = peer.memory;
     this.#codec = new WireCodec(this.#peer);
   }
 

@@ -15,6 +15,7 @@ import {
   ProcessError,
   type SocketAddress,
   SocketConnection,
+  SocketListener,
   wait,
 } from "../../mod.ts";
 import { fixture, runFixture, runProcesses } from "../_helpers.ts";
@@ -381,6 +382,10 @@ describe("Listener and Client", () => {
     await assert.rejects(Listener({ backlg: 1 } as never), {
       name: "TypeError",
       message: /^Cannot create Listener: unknown option "backlg"/,
+    });
+    assert.throws(() => new SocketListener(), {
+      name: "TypeError",
+      message: "Cannot create SocketListener: use Listener()",
     });
     assert.throws(() => new SocketConnection(), {
       name: "TypeError",
