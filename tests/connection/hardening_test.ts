@@ -72,23 +72,25 @@ async function echo(conn: SocketConnection): Promise<void> {
 
 describe("Listener under attack", () => {
   test("garbage, huge frames, stalled handshakes, half-open floods and wrong digests leave honest clients served", async () => {
+    // Short enough to drop the stalled sockets soon, long enough for an
+    // honest handshake on a loaded machine.
     await using listener = await Listener({
       authkey: AUTHKEY,
-      handshakeTimeout: 500,
+      handshakeTimeout: 1500,
     });
     const address = listener.address as SocketAddress;
     let refusals = 0;
     let served = 0;
-    let stop = false;
+    const unexpected: unknown[] = [];
     const serving = (async () => {
-      while (!stop) {
+      while (!listener.closed) {
         try {
           void echo(await listener.acceptAsync());
           served++;
         } catch (error) {
-          if (stop) return;
-          assert.ok(error instanceof AuthenticationError);
-          refusals++;
+          if (listener.closed) return;
+          if (error instanceof AuthenticationError) refusals++;
+          else return void unexpected.push(error);
         }
       }
     })();
@@ -145,7 +147,7 @@ describe("Listener under attack", () => {
       "honest clients",
     );
     // Every attacker is dropped by the listener, the stalled ones by the
-    // handshake timeout.
+    // handshake timeout (those over the cap of 64 sooner).
     await within(
       Promise.all(attackers.map((a) => a.closed)),
       10_000,
@@ -159,9 +161,9 @@ describe("Listener under attack", () => {
     await using late = await Client(address, { authkey: AUTHKEY });
     late.send("still here");
     assert.equal(await late.recvAsync(), "still here");
-    stop = true;
     listener.close();
     await serving;
+    assert.deepEqual(unexpected, []);
   });
 
   test("a reader slower than its sender pauses the socket above 16 MiB and loses nothing", async () => {
