@@ -25,6 +25,9 @@ export * from "./lib/sync/lock.ts";
 export * from "./lib/current_process.ts";
 export * from "./lib/process.ts";
 export * from "./lib/wait.ts";
+export * from "./lib/connection/listener.ts";
+export * from "./lib/connection/client.ts";
+export * from "./lib/connection/socket_connection.ts";
 export {
   AsyncResult,
   type AsyncResultCallbacks,

@@ -12,8 +12,9 @@ import {
   type SocketEvents,
 } from "../_runtime/mod.ts";
 import { describe } from "../_core/validate.ts";
+import { getLogger } from "../logging.ts";
 import { exposedMethod } from "./_exposed.ts";
-import type { PartialBudget } from "./_frames.ts";
+import type { PartialBudget } from "../connection/_frames.ts";
 import {
   CALL,
   CREATE,
@@ -31,7 +32,7 @@ import { ServedRef } from "./_served/ref.ts";
 import { release } from "./_served/release.ts";
 import { waitingCalls } from "./_served/waiters.ts";
 import { Session, type SessionHost, type SessionLimits } from "./_session.ts";
-import type { WireToken } from "./_wire.ts";
+import type { WireToken } from "../connection/_wire.ts";
 
 /** What a server needs to run. */
 export interface ServerConfig {
@@ -158,7 +159,11 @@ export class ManagerServer implements SessionHost {
         );
       }
     }
+    const first = this.#listener === null;
     this.#listener = await this.#listening;
+    const { hostname, port } = this.#listener.address;
+    // Python's line, at its level (INFO), from the server's thread.
+    if (first) getLogger().info("manager serving at %s:%d", hostname, port);
     return this.#listener.address;
   }
 

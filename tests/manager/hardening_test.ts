@@ -20,7 +20,7 @@ import {
 } from "../../lib/manager/_protocol.ts";
 import { syncTypes } from "../../lib/manager/_served/objects.ts";
 import { ManagerServer } from "../../lib/manager/_server.ts";
-import { WireCodec } from "../../lib/manager/_wire.ts";
+import { WireCodec } from "../../lib/connection/_wire.ts";
 import { frameOf, RawClient } from "./_raw.ts";
 import { within } from "../_helpers.ts";
 
