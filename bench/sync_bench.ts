@@ -104,6 +104,7 @@ const ROUNDS = 9;
 /** Median ns per increment of each kind, with `count` workers. */
 function contended(count: number): number[] {
   const times: number[][] = KINDS.map(() => []);
+  for (let kind = 0; kind < KINDS.length; kind++) contend(kind, count); // JIT
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < KINDS.length; k++) {
       const kind = (k + round) % KINDS.length;
@@ -120,7 +121,6 @@ const perOp: Record<string, number[]> = {
   ),
 };
 for (const count of [1, 2, 4]) {
-  contend(0, count); // warm up
   perOp[`${count}w`] = contended(count);
 }
 
