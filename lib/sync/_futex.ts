@@ -13,6 +13,12 @@ export interface Wait {
   readonly index: number;
   readonly value: number;
   readonly deadline: number;
+  /**
+   * Sleep once at most, and resume with whether a notify woke this thread
+   * (`false` if the value differed, the deadline passed or the wake-up was
+   * spurious): see {@linkcode waitOnce}.
+   */
+  readonly once?: boolean;
 }
 
 /**
@@ -39,6 +45,22 @@ export function waitWhile(
     Atomics.wait(cells, index, value, left);
   }
   return true;
+}
+
+/**
+ * Sleeps once at most while `cells[index] === value`, until `deadline`;
+ * `true` only if a notify woke this thread. For waiters that count
+ * themselves: a notifier that took a sleeper's count off wakes one, and a
+ * waiter that returns `false` takes its own count off.
+ */
+export function waitOnce(
+  cells: Int32Array,
+  index: number,
+  value: number,
+  deadline: number,
+): boolean {
+  const left = deadline - performance.now();
+  return left > 0 && Atomics.wait(cells, index, value, left) === "ok";
 }
 
 /**
@@ -89,12 +111,31 @@ export async function waitWhileAsync(
   }
 }
 
+/** Like {@linkcode waitOnce}, but never blocks the event loop. */
+export async function waitOnceAsync(
+  cells: Int32Array,
+  index: number,
+  value: number,
+  deadline: number,
+): Promise<boolean> {
+  const left = deadline - performance.now();
+  if (left <= 0) return false;
+  if (asyncWaits++ === 0) keepAlive = setInterval(noop, 1 << 30);
+  try {
+    const result = Atomics.waitAsync(cells, index, value, left);
+    return (result.async ? await result.value : result.value) === "ok";
+  } finally {
+    if (--asyncWaits === 0) clearInterval(keepAlive);
+  }
+}
+
 /** Runs `steps` to the end, blocking this thread at each wait. */
 export function block<R>(steps: Steps<R>): R {
   let step = steps.next();
   while (!step.done) {
-    const { cells, index, value, deadline } = step.value;
-    step = steps.next(waitWhile(cells, index, value, deadline));
+    const { cells, index, value, deadline, once } = step.value;
+    const wait = once ? waitOnce : waitWhile;
+    step = steps.next(wait(cells, index, value, deadline));
   }
   return step.value;
 }
@@ -103,8 +144,9 @@ export function block<R>(steps: Steps<R>): R {
 export async function blockAsync<R>(steps: Steps<R>): Promise<R> {
   let step = steps.next();
   while (!step.done) {
-    const { cells, index, value, deadline } = step.value;
-    step = steps.next(await waitWhileAsync(cells, index, value, deadline));
+    const { cells, index, value, deadline, once } = step.value;
+    const wait = once ? waitOnceAsync : waitWhileAsync;
+    step = steps.next(await wait(cells, index, value, deadline));
   }
   return step.value;
 }
