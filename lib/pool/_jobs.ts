@@ -2,6 +2,7 @@
 // AsyncResult. (imap's job is in _imap.ts.)
 import { type AsyncResult, settle } from "./async_result.ts";
 import type { Job } from "./_dispatch.ts";
+import { chunkItems } from "./_numbers.ts";
 
 /**
  * An `apply` (one task, `length` -1) or a `map` over `length` items in
@@ -42,7 +43,7 @@ export class ResultJob<R> implements Job {
     else if (values === null) this.#value = value;
     else if (this.#chunksize === 1) values[index] = value;
     else {
-      const chunk = value as unknown[];
+      const chunk = chunkItems(value);
       const start = index * this.#chunksize;
       for (let i = 0; i < chunk.length; i++) values[start + i] = chunk[i];
     }

@@ -8,6 +8,7 @@ import { encode } from "../_core/codec.ts";
 import { Dispatcher } from "./_dispatch.ts";
 import { checkNotImporting, functionRef } from "../_core/function_ref.ts";
 import { ImapJob } from "./_imap.ts";
+import { allNumbers, chunkOf } from "./_numbers.ts";
 import { JobSet, ResultJob } from "./_jobs.ts";
 import {
   APPLY_ASYNC_OPTIONS,
@@ -383,8 +384,9 @@ export class Pool {
         dispatcher.submit(job, i, i, fnId, single, encode(items[i]));
       }
     } else {
+      const numbers = kind === MAP && allNumbers(items);
       for (let i = 0, start = 0; start < items.length; i++) {
-        const chunk = items.slice(start, start + chunksize);
+        const chunk = chunkOf(items, start, start + chunksize, numbers);
         dispatcher.submit(job, i, start, fnId, kind, encode(chunk));
         start += chunksize;
       }
