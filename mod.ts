@@ -29,6 +29,7 @@ export {
   AsyncResult,
   type AsyncResultCallbacks,
 } from "./lib/pool/async_result.ts";
+export * from "./lib/pool/base_pool.ts";
 export * from "./lib/pool/pool.ts";
 export * from "./lib/queues/pipe.ts";
 export * from "./lib/queues/queue.ts";

@@ -19,33 +19,12 @@ import {
 import type { RunProcess } from "./_core/protocol.ts";
 import { checkOptions, describe } from "./_core/validate.ts";
 import { ProcessError } from "./errors.ts";
-import { threadExited } from "./queues/_handles.ts";
+import { threadExited } from "./_core/thread_exit.ts";
 import { checkTimeout, settlesWithin } from "./_core/timeout.ts";
-/** Options of {@linkcode Process}. */
-export interface ProcessOptions<A extends unknown[] = unknown[]> {
-  /**
-   * The function the worker runs; see "How a function reaches a worker".
-   * Optional in a subclass that overrides {@linkcode Process.run}.
-   */
-  target?: (...args: A) => unknown;
-  /** Arguments for `target`; shareable objects arrive live. @default [] */
-  args?: A;
-  /** The process name. @default "Process-N" */
-  name?: string;
-  /**
-   * Modules whose exports go by reference: the worker imports them and calls
-   * the export, so `target` may use the module's imports. Pass
-   * `import.meta.url` to list the calling module.
-   */
-  module?: string | URL | readonly (string | URL)[];
-  /**
-   * A daemon is stopped when its parent ends instead of being waited for,
-   * and may not start children. @default false
-   */
-  daemon?: boolean;
-}
+import { checkDaemon, KNOWN_OPTIONS, uncloneable } from "./_process_checks.ts";
+import type { ProcessOptions } from "./process_options.ts";
 
-const KNOWN_OPTIONS = ["target", "args", "name", "module", "daemon"] as const;
+export type { ProcessOptions };
 /** Python reports a terminated child's exit code as -SIGTERM... */
 const TERMINATED = -15;
 /** ...and a killed one as -SIGKILL. */
@@ -411,27 +390,6 @@ export class Process<A extends unknown[] = unknown[]> {
     threadExited(this.#pid!);
     this.#resolveExited();
   }
-}
-
-function checkDaemon(what: string, daemon: unknown): void {
-  if (typeof daemon !== "boolean") {
-    throw new TypeError(
-      `Cannot ${what}: "daemon" must be a boolean, received ${
-        describe(daemon)
-      }`,
-    );
-  }
-}
-
-function uncloneable(args: unknown[]): string {
-  for (let i = 0; i < args.length; i++) {
-    try {
-      structuredClone(encode(args[i]));
-    } catch {
-      return `args[${i}] (${describe(args[i])})`;
-    }
-  }
-  return "an argument";
 }
 
 /**

@@ -92,6 +92,15 @@ console.log(JSON.stringify({
 }));
 `;
 
+// BullMQ and ioredis are optional peers, so npm did not install them.
+const cluster = `
+import { ClusterPool } from "@seed/multiprocessing/cluster";
+await ClusterPool.connect({ connection: "redis://127.0.0.1:1" }).then(
+  () => console.log("connected"),
+  (error) => console.log(error.message),
+);
+`;
+
 const typed = `
 import { Pool, Value } from "@seed/multiprocessing";
 const pool = new Pool(1);
@@ -111,7 +120,7 @@ export { lengths, main, n, wrong };
 describe("npm package", {
   skip: isBuild ? false : "runs against the npm build, in the Node stage",
 }, () => {
-  test(`npm package installs, runs and type-checks on Node ${process.versions.node}`, async () => {
+  test(`npm package installs, runs, type-checks and names the missing cluster peers on Node ${process.versions.node}`, async () => {
     const project = await mkdtemp(join(tmpdir(), "mp-npm-"));
     try {
       const tarball = (await run("npm", [
@@ -143,6 +152,11 @@ describe("npm package", {
         counter: 42,
         items: ["Hello"],
       });
+      await writeFile(join(project, "cluster.mjs"), cluster);
+      assert.match(
+        await run(process.execPath, ["cluster.mjs"], project),
+        /^Cannot use @seed\/multiprocessing\/cluster: the optional peer dependency "ioredis" could not be loaded; install it with `npm install bullmq ioredis`, received /,
+      );
       await writeFile(join(project, "check.ts"), typed);
       // As a user on this line has it: its @types/node in the project.
       await mkdir(join(project, "node_modules", "@types"), { recursive: true });

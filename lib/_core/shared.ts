@@ -1,37 +1,32 @@
 // The shared memory behind every shareable object, and how a rebuilt object
-// takes over the memory it was reduced from instead of allocating its own.
+// receives the memory it was reduced from: its rebuilder passes that memory
+// to the constructor explicitly, wrapped in an `Adopted`, through a
+// constructor overload marked `@ignore` (left out of the documentation).
+// `Adopted` is not exported from mod.ts, so a user's `new Lock()` always
+// allocates memory of its own.
 
-let adopted: unknown = null;
-
-/**
- * The memory a constructor should use: what {@linkcode rebuildOver} handed
- * it, or else `create()`. Constructors call it before building anything else
- * shareable, which would otherwise take the adopted memory.
- */
-export function adoptedOr<T>(create: () => T): T {
-  const memory = adopted;
-  adopted = null;
-  return memory === null ? create() : memory as T;
+/** Memory handed to a constructor by the rebuilder of its kind. */
+export class Adopted<T> {
+  constructor(readonly memory: T) {}
 }
 
-/** Shared ints for a new synchronization object, set up by `init`. */
+/** The memory `given` carries, or else `create()`. */
+export function adoptedOr<T>(
+  given: Adopted<T> | undefined,
+  create: () => T,
+): T {
+  return given instanceof Adopted ? given.memory : create();
+}
+
+/** Shared ints for a synchronization object: `given`, or new ones set up by `init`. */
 export function sharedCells(
+  given: Adopted<Int32Array> | undefined,
   length: number,
   init?: (cells: Int32Array) => void,
 ): Int32Array {
-  return adoptedOr(() => {
+  return adoptedOr(given, () => {
     const cells = new Int32Array(new SharedArrayBuffer(length * 4));
     init?.(cells);
     return cells;
   });
-}
-
-/** Calls `build` (a constructor) so that it adopts `memory`. */
-export function rebuildOver<T>(memory: unknown, build: () => T): T {
-  adopted = memory;
-  try {
-    return build();
-  } finally {
-    adopted = null;
-  }
 }

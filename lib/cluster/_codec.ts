@@ -12,6 +12,7 @@ import {
   reduce,
 } from "../_core/codec.ts";
 import { describe } from "../_core/validate.ts";
+import { fromBase64, toBase64 } from "../_runtime/_base64.ts";
 
 const BIGINT = 0;
 const MAP = 1;
@@ -127,10 +128,61 @@ function refuseShared(value: unknown): null {
  * (the common case, which costs no extra pass: BullMQ stringifies job data
  * anyway), else as base64 MessagePack.
  */
-export type Encoded = { readonly json: unknown } | { readonly packed: string };
+export type Encoded =
+  | { readonly json: unknown }
+  | { readonly packed: string }
+  | { readonly int32: string }
+  | { readonly float64: string };
+
+/**
+ * Arrays of at least this many numbers travel as the base64 of their int32
+ * (all integers that fit) or float64 bytes: one string costs BullMQ's JSON
+ * far less than as many numbers, and every number (-0, NaN, ±Infinity)
+ * survives.
+ */
+const NUMBERS_AT_LEAST = 256;
+
+/** `value` as a typed array, if it is a long array of numbers only. */
+function numberArray(value: unknown): Int32Array | Float64Array | null {
+  if (
+    !globalThis.Array.isArray(value) || value.length < NUMBERS_AT_LEAST
+  ) return null;
+  let ints = true;
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i];
+    if (typeof item !== "number") return null;
+    if (ints && ((item | 0) !== item || Object.is(item, -0))) ints = false;
+  }
+  return ints ? Int32Array.from(value) : Float64Array.from(value);
+}
+
+function bytesOf(array: Int32Array | Float64Array): Uint8Array {
+  return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+}
+
+/** The plain array of numbers that `base64` holds as `Kind`'s bytes. */
+function numbersFrom(
+  Kind: Int32ArrayConstructor | Float64ArrayConstructor,
+  base64: string,
+): number[] {
+  const bytes = fromBase64(base64);
+  const numbers = new Kind(
+    bytes.buffer,
+    bytes.byteOffset,
+    bytes.byteLength / Kind.BYTES_PER_ELEMENT,
+  );
+  const items = new globalThis.Array<number>(numbers.length);
+  for (let i = 0; i < numbers.length; i++) items[i] = numbers[i];
+  return items;
+}
 
 /** Encodes `value`; throws a `TypeError` naming `what` if it cannot cross machines. */
 export function encodeValue(what: string, value: unknown): Encoded {
+  const numbers = numberArray(value);
+  if (numbers instanceof Int32Array) {
+    return { int32: toBase64(bytesOf(numbers)) };
+  }
+  if (numbers !== null) return { float64: toBase64(bytesOf(numbers)) };
   if (jsonExact(value, 0)) return { json: value };
   let bytes: Uint8Array;
   try {
@@ -156,7 +208,10 @@ export function decodeValue(encoded: Encoded): unknown {
       `Cannot decode value: malformed, received ${describe(encoded)}`,
     );
   }
-  return "json" in encoded ? encoded.json : unpack(fromBase64(encoded.packed));
+  if ("json" in encoded) return encoded.json;
+  if ("int32" in encoded) return numbersFrom(Int32Array, encoded.int32);
+  if ("float64" in encoded) return numbersFrom(Float64Array, encoded.float64);
+  return unpack(fromBase64(encoded.packed));
 }
 
 const MAX_JSON_DEPTH = 32;
@@ -206,24 +261,4 @@ export function decodeError(encoded: Encoded): unknown {
   return decodeThrown(
     decodeValue(encoded) as Parameters<typeof decodeThrown>[0],
   );
-}
-
-const SLICE = 0x8000;
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += SLICE) {
-    binary += String.fromCharCode.apply(
-      null,
-      bytes.subarray(i, i + SLICE) as unknown as number[],
-    );
-  }
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }

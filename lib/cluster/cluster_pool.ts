@@ -15,20 +15,32 @@ import type { WireFunction } from "./_protocol.ts";
 import type { Encoded } from "./_codec.ts";
 import { functionRef } from "../_core/function_ref.ts";
 import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
-import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
+import { optionsObject, positiveInteger } from "../_core/validate.ts";
 import { ImapJob } from "../pool/_imap.ts";
 import { JobSet, ResultJob } from "../pool/_jobs.ts";
 import type { Job } from "../pool/_dispatch.ts";
 import {
   APPLY_ASYNC_OPTIONS,
-  APPLY_OPTIONS,
+  argsOf,
   callbacks,
+  checkLazyItems,
   checkSignal,
-  isIterable,
+  imapChunksize,
   itemsOf,
   MAP_ASYNC_OPTIONS,
   MAP_OPTIONS,
+  mapChunksize,
 } from "../pool/_options.ts";
+import {
+  APPLY_HOOK,
+  CLOSE,
+  IMAP_CHUNKS_PER_WORKER,
+  IMAP_HOOK,
+  MAP_HOOK,
+  RUN,
+  TERMINATE,
+} from "../pool/_hooks.ts";
+import { BasePool } from "../pool/base_pool.ts";
 import { AsyncResult, settle } from "../pool/async_result.ts";
 import type {
   ApplyAsyncOptions,
@@ -70,13 +82,6 @@ export interface ClusterPoolOptions {
   lostTimeoutMs?: number;
 }
 
-/** imap keeps at most this many chunks per worker in flight or unread. */
-const IMAP_CHUNKS_PER_WORKER = 16;
-
-const RUN = 0;
-const CLOSE = 1;
-const TERMINATE = 2;
-
 /**
  * A pool whose tasks run on worker nodes (`cluster/worker`) anywhere that
  * reaches the same Redis. Chunks are BullMQ jobs: a node that dies loses
@@ -94,7 +99,7 @@ const TERMINATE = 2;
  * console.log(await pool.map(square, [1, 2, 3])); // [1, 4, 9]
  * ```
  */
-export class ClusterPool {
+export class ClusterPool extends BasePool {
   #options: ParsedClusterOptions;
   #dispatcher: Promise<ClusterDispatcher>;
   #connected: ClusterDispatcher | null = null;
@@ -112,6 +117,7 @@ export class ClusterPool {
    * @throws {TypeError} If an option is unknown or of the wrong type.
    */
   constructor(options: ClusterPoolOptions) {
+    super();
     this.#options = parseClusterOptions(options);
     this.#dispatcher = ClusterDispatcher.start(this.#options);
     this.#dispatcher.then((d) => this.#connected = d, () => {});
@@ -138,149 +144,6 @@ export class ClusterPool {
    */
   async ready(): Promise<void> {
     await this.#dispatcher;
-  }
-
-  /**
-   * Calls `fn` on every item on the cluster; resolves with the results in order.
-   *
-   * @param fn An export of a module in `options.module`, or a self-contained function.
-   * @param iterable The items.
-   * @param options `chunksize` and `signal`.
-   * @returns The results, in input order.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   */
-  async map<T, R>(
-    fn: (item: T) => R,
-    iterable: Iterable<T>,
-    options?: MapOptions,
-  ): Promise<Awaited<R>[]> {
-    return await this.#map("map", MAP, fn, iterable, options, MAP_OPTIONS);
-  }
-
-  /**
-   * Like {@linkcode ClusterPool.map}, but returns an `AsyncResult` at once.
-   *
-   * @param fn The task function.
-   * @param iterable The items.
-   * @param options `chunksize`, `signal`, `callback`, `errorCallback`.
-   * @returns The eventual results, in input order.
-   */
-  mapAsync<T, R>(
-    fn: (item: T) => R,
-    iterable: Iterable<T>,
-    options?: MapAsyncOptions<Awaited<R>[]>,
-  ): AsyncResult<Awaited<R>[]> {
-    return this.#map("mapAsync", MAP, fn, iterable, options);
-  }
-
-  /**
-   * Like {@linkcode ClusterPool.map}, with each item an argument list.
-   *
-   * @param fn The task function.
-   * @param iterable Argument lists.
-   * @param options `chunksize` and `signal`.
-   * @returns The results, in input order.
-   */
-  async starmap<A extends unknown[], R>(
-    fn: (...args: A) => R,
-    iterable: Iterable<A>,
-    options?: MapOptions,
-  ): Promise<Awaited<R>[]> {
-    return await this.#map(
-      "starmap",
-      STARMAP,
-      fn as (...args: unknown[]) => R,
-      iterable,
-      options,
-      MAP_OPTIONS,
-    );
-  }
-
-  /**
-   * Like {@linkcode ClusterPool.starmap}, but returns an `AsyncResult` at once.
-   *
-   * @param fn The task function.
-   * @param iterable Argument lists.
-   * @param options `chunksize`, `signal`, `callback`, `errorCallback`.
-   * @returns The eventual results, in input order.
-   */
-  starmapAsync<A extends unknown[], R>(
-    fn: (...args: A) => R,
-    iterable: Iterable<A>,
-    options?: MapAsyncOptions<Awaited<R>[]>,
-  ): AsyncResult<Awaited<R>[]> {
-    return this.#map(
-      "starmapAsync",
-      STARMAP,
-      fn as (...args: unknown[]) => R,
-      iterable,
-      options,
-    );
-  }
-
-  /**
-   * Calls `fn` on every item lazily, yielding results in input order, with a
-   * bounded number of chunks in flight.
-   *
-   * @param fn The task function.
-   * @param iterable Any iterable or async iterable.
-   * @param options `chunksize` (default 1) and `signal`.
-   * @returns An async iterator of the results.
-   */
-  imap<T, R>(
-    fn: (item: T) => R,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: ImapOptions,
-  ): AsyncIterableIterator<Awaited<R>> {
-    return this.#imap("imap", true, fn, iterable, options);
-  }
-
-  /**
-   * Like {@linkcode ClusterPool.imap}, yielding results as they finish.
-   *
-   * @param fn The task function.
-   * @param iterable Any iterable or async iterable.
-   * @param options `chunksize` (default 1) and `signal`.
-   * @returns An async iterator of the results in completion order.
-   */
-  imapUnordered<T, R>(
-    fn: (item: T) => R,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: ImapOptions,
-  ): AsyncIterableIterator<Awaited<R>> {
-    return this.#imap("imapUnordered", false, fn, iterable, options);
-  }
-
-  /**
-   * Calls `fn(...args)` on a node and resolves with its result.
-   *
-   * @param fn The task function.
-   * @param args Its arguments.
-   * @param options `signal`.
-   * @returns The result.
-   */
-  async apply<A extends unknown[], R>(
-    fn: (...args: A) => R,
-    args?: A,
-    options?: SubmitOptions,
-  ): Promise<Awaited<R>> {
-    return await this.#apply<R>("apply", fn, args, options, APPLY_OPTIONS);
-  }
-
-  /**
-   * Calls `fn(...args)` on a node; returns an `AsyncResult` at once.
-   *
-   * @param fn The task function.
-   * @param args Its arguments.
-   * @param options `signal`, `callback`, `errorCallback`.
-   * @returns The eventual result.
-   */
-  applyAsync<A extends unknown[], R>(
-    fn: (...args: A) => R,
-    args?: A,
-    options?: ApplyAsyncOptions<Awaited<R>>,
-  ): AsyncResult<Awaited<R>> {
-    return this.#apply<R>("applyAsync", fn, args, options);
   }
 
   /** Accepts no more work. */
@@ -324,11 +187,6 @@ export class ClusterPool {
     );
   }
 
-  /** Terminates the pool, like leaving Python's `with Pool() as pool:`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.terminate();
-  }
-
   #running(): void {
     if (this.#state !== RUN) throw new ProcessError("Pool not running");
   }
@@ -343,6 +201,12 @@ export class ClusterPool {
     return wire;
   }
 
+  #checkNotTerminated(): void {
+    if (this.#state === TERMINATE) {
+      throw new ProcessError("Cannot finish task: the pool was terminated");
+    }
+  }
+
   /** Runs `body` once connected; a failure ends the submission with it. */
   #start(
     fail: (error: unknown) => void,
@@ -350,9 +214,7 @@ export class ClusterPool {
   ): void {
     const started: Promise<void> = this.#dispatcher
       .then((dispatcher) => {
-        if (this.#state === TERMINATE) {
-          throw new ProcessError("Cannot finish task: the pool was terminated");
-        }
+        this.#checkNotTerminated();
         return body(dispatcher);
       })
       .catch(fail)
@@ -360,7 +222,8 @@ export class ClusterPool {
     this.#starting.add(started);
   }
 
-  #map<R>(
+  /** @ignore */
+  protected override [MAP_HOOK]<R>(
     what: string,
     kind: typeof MAP | typeof STARMAP,
     fn: (...args: never[]) => R,
@@ -385,8 +248,8 @@ export class ClusterPool {
     this.#start((error) => settle(result, false, error), async (dispatcher) => {
       const processes = this.#options.processes ??
         (given === undefined ? await dispatcher.processes() : 1);
-      const chunksize = given ??
-        Math.max(1, Math.ceil(items.length / (4 * processes)));
+      this.#checkNotTerminated(); // terminate() came while counting nodes
+      const chunksize = mapChunksize(what, given, items.length, processes);
       const job = new ResultJob(
         result,
         items.length,
@@ -415,7 +278,8 @@ export class ClusterPool {
     return result;
   }
 
-  #apply<R>(
+  /** @ignore */
+  protected override [APPLY_HOOK]<R>(
     what: string,
     fn: unknown,
     args: unknown[] | undefined,
@@ -425,15 +289,9 @@ export class ClusterPool {
     const opts = optionsObject(what, options, known);
     this.#running();
     const wire = this.#wire(what, fn);
-    if (args === undefined) args = [];
-    else if (!globalThis.Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot ${what}: "args" must be an array, received ${describe(args)}`,
-      );
-    }
+    const list = argsOf(what, args);
     const signal = checkSignal(what, opts);
     const result = new AsyncResult(callbacks(what, opts));
-    const list = args;
     this.#start((error) => settle(result, false, error), (dispatcher) => {
       const job = new ResultJob(result, -1, 1, this.#jobs.onDone);
       if (!this.#jobs.track(job, signal)) return;
@@ -448,7 +306,8 @@ export class ClusterPool {
     return result;
   }
 
-  #imap<R>(
+  /** @ignore */
+  protected override [IMAP_HOOK]<R>(
     what: string,
     ordered: boolean,
     fn: (...args: never[]) => R,
@@ -458,19 +317,8 @@ export class ClusterPool {
     const opts = optionsObject(what, options, MAP_OPTIONS);
     this.#running();
     const wire = this.#wire(what, fn);
-    if (
-      !isIterable(iterable, Symbol.iterator) &&
-      !isIterable(iterable, Symbol.asyncIterator)
-    ) {
-      throw new TypeError(
-        `Cannot ${what}: "iterable" must be iterable or async iterable, received ${
-          describe(iterable)
-        }`,
-      );
-    }
-    const chunksize = opts.chunksize === undefined
-      ? 1
-      : positiveInteger(what, "chunksize", opts.chunksize);
+    checkLazyItems(what, iterable);
+    const chunksize = imapChunksize(what, opts.chunksize);
     const signal = checkSignal(what, opts);
     let submit: (
       job: Job,
@@ -484,11 +332,14 @@ export class ClusterPool {
       {
         chunksize,
         ordered,
-        limit: IMAP_CHUNKS_PER_WORKER * (this.#options.processes ?? 4),
+        limit: IMAP_CHUNKS_PER_WORKER,
         onDone: this.#jobs.onDone,
       },
     );
-    this.#start((error) => job.abort(error), (dispatcher) => {
+    this.#start((error) => job.abort(error), async (dispatcher) => {
+      const processes = this.#options.processes ??
+        await dispatcher.processes();
+      this.#checkNotTerminated(); // terminate() came while counting nodes
       const kind = chunksize === 1 ? ITEM : MAP;
       submit = (job, index, start, items) => {
         let payload: Encoded;
@@ -504,7 +355,9 @@ export class ClusterPool {
         }
         dispatcher.submit(job, index, wire, kind, payload);
       };
-      if (this.#jobs.track(job, signal, true)) job.start();
+      if (this.#jobs.track(job, signal, true)) {
+        job.start(IMAP_CHUNKS_PER_WORKER * processes);
+      }
     });
     return job;
   }

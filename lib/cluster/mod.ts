@@ -22,3 +22,4 @@ export {
   AsyncResult,
   type AsyncResultCallbacks,
 } from "../pool/async_result.ts";
+export { BasePool } from "../pool/base_pool.ts";

@@ -6,6 +6,7 @@
 // tasks waiting behind a busy worker's long task are taken back and run
 // elsewhere; a worker that dies fails only the task it was running, and
 // the tasks it had not started go to the others.
+import { threadExited } from "../_core/thread_exit.ts";
 import { runtime, type WorkerHandle } from "../_runtime/mod.ts";
 import { decode, decodeThrown } from "../_core/codec.ts";
 import { childIdentity, nextPid, WORKER_URL } from "../_core/identity.ts";
@@ -224,6 +225,7 @@ export class Dispatcher {
       },
     });
     const slot = new Slot(handle, name, pid, cells);
+    void handle.gone.then(() => threadExited(pid));
     weak.slot = new WeakRef(slot);
     this.handles.add(handle);
     const start: StartPoolWorker = {

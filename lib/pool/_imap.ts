@@ -74,8 +74,13 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
     this.#onDone = options.onDone;
   }
 
-  /** Starts pulling input and submitting chunks. */
-  start(): void {
+  /**
+   * Starts pulling input and submitting chunks; `limit` replaces the bound
+   * given at construction (a ClusterPool learns its nodes' size only once
+   * connected).
+   */
+  start(limit = this.#limit): void {
+    this.#limit = limit;
     this.#feed();
   }
 

@@ -5,27 +5,15 @@
 // while every result is a number. A Float64Array holds every JavaScript
 // number exactly (-0, NaN, integers past 2³¹ and 2⁵³ alike), so nothing
 // changes but speed. A map chunk is otherwise always an array, so an
-// ArrayBuffer in its place can only be this.
+// ArrayBuffer in its place can only be this. Each chunk decides for itself:
+// in a mixed map, the chunks of numbers alone go this way.
 
-/** Whether every item is a number, so that map chunks can be Float64Arrays. */
-export function allNumbers(items: readonly unknown[]): boolean {
-  for (let i = 0; i < items.length; i++) {
-    if (typeof items[i] !== "number") return false;
+/** A map chunk as it travels: a Float64Array's buffer if all are numbers. */
+export function packNumbers(chunk: unknown[]): unknown[] | ArrayBuffer {
+  for (let i = 0; i < chunk.length; i++) {
+    if (typeof chunk[i] !== "number") return chunk;
   }
-  return true;
-}
-
-/** `items[start..end)` as one chunk: a Float64Array's buffer when `numbers`. */
-export function chunkOf(
-  items: readonly unknown[],
-  start: number,
-  end: number,
-  numbers: boolean,
-): unknown[] | ArrayBuffer {
-  if (!numbers) return items.slice(start, end);
-  const chunk = new Float64Array(Math.min(end, items.length) - start);
-  for (let i = 0; i < chunk.length; i++) chunk[i] = items[start + i] as number;
-  return chunk.buffer;
+  return new Float64Array(chunk as number[]).buffer;
 }
 
 /** A chunk as it arrived: the numbers of a buffer, or the array itself. */

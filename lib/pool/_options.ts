@@ -2,6 +2,7 @@
 import { clones, encode } from "../_core/codec.ts";
 import type { DispatcherOptions } from "./_dispatch.ts";
 import { functionRef, moduleUrls } from "../_core/function_ref.ts";
+import { CALL, ITEM, MAP, type STARMAP } from "../_core/protocol.ts";
 import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
 import type { AsyncResultCallbacks } from "./async_result.ts";
 import type { PoolOptions, SubmitOptions } from "./options.ts";
@@ -140,4 +141,76 @@ export function checkSignal(
 export function isIterable(value: unknown, method: symbol): boolean {
   return value !== null && value !== undefined &&
     typeof (value as Record<symbol, unknown>)[method] === "function";
+}
+
+/** The arguments of an apply call as an array (`[]` when not given). */
+export function argsOf(what: string, args: unknown): unknown[] {
+  if (args === undefined) return [];
+  if (!globalThis.Array.isArray(args)) {
+    throw new TypeError(
+      `Cannot ${what}: "args" must be an array, received ${describe(args)}`,
+    );
+  }
+  return args;
+}
+
+/** Checks that an imap call's `iterable` is iterable or async iterable. */
+export function checkLazyItems(what: string, iterable: unknown): void {
+  if (
+    !isIterable(iterable, Symbol.iterator) &&
+    !isIterable(iterable, Symbol.asyncIterator)
+  ) {
+    throw new TypeError(
+      `Cannot ${what}: "iterable" must be iterable or async iterable, received ${
+        describe(iterable)
+      }`,
+    );
+  }
+}
+
+/**
+ * A map call's chunk size: the one given, or Python's default of about four
+ * chunks per process.
+ */
+export function mapChunksize(
+  what: string,
+  given: unknown,
+  items: number,
+  processes: number,
+): number {
+  return given === undefined
+    ? Math.max(1, Math.ceil(items / (4 * processes)))
+    : positiveInteger(what, "chunksize", given);
+}
+
+/** An imap call's chunk size: the one given, or 1 as in Python. */
+export function imapChunksize(what: string, given: unknown): number {
+  return given === undefined ? 1 : positiveInteger(what, "chunksize", given);
+}
+
+/**
+ * Splits a map call's items into its tasks: with `chunksize` 1 each item is
+ * a task of its own (`ITEM` for map, `CALL` for starmap), else each slice of
+ * `chunksize` items is one (`MAP` or `STARMAP`).
+ */
+export function eachChunk(
+  items: unknown[],
+  chunksize: number,
+  kind: typeof MAP | typeof STARMAP,
+  submit: (
+    index: number,
+    start: number,
+    kind: typeof ITEM | typeof CALL | typeof MAP | typeof STARMAP,
+    payload: unknown,
+  ) => void,
+): void {
+  if (chunksize === 1) {
+    const single = kind === MAP ? ITEM : CALL;
+    for (let i = 0; i < items.length; i++) submit(i, i, single, items[i]);
+    return;
+  }
+  for (let i = 0, start = 0; start < items.length; i++) {
+    submit(i, start, kind, items.slice(start, start + chunksize));
+    start += chunksize;
+  }
 }

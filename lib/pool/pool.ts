@@ -8,21 +8,34 @@ import { encode } from "../_core/codec.ts";
 import { Dispatcher } from "./_dispatch.ts";
 import { checkNotImporting, functionRef } from "../_core/function_ref.ts";
 import { ImapJob } from "./_imap.ts";
-import { allNumbers, chunkOf } from "./_numbers.ts";
+import { packNumbers } from "./_numbers.ts";
 import { JobSet, ResultJob } from "./_jobs.ts";
 import {
   APPLY_ASYNC_OPTIONS,
-  APPLY_OPTIONS,
+  argsOf,
   callbacks,
+  checkLazyItems,
   checkSignal,
-  isIterable,
+  eachChunk,
+  imapChunksize,
   itemsOf,
   MAP_ASYNC_OPTIONS,
   MAP_OPTIONS,
+  mapChunksize,
   parsePoolOptions,
 } from "./_options.ts";
+import {
+  APPLY_HOOK,
+  CLOSE,
+  IMAP_CHUNKS_PER_WORKER,
+  IMAP_HOOK,
+  MAP_HOOK,
+  RUN,
+  TERMINATE,
+} from "./_hooks.ts";
+import { BasePool } from "./base_pool.ts";
 import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
-import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
+import { optionsObject } from "../_core/validate.ts";
 import { AsyncResult, type AsyncResultCallbacks } from "./async_result.ts";
 import {
   type DropState,
@@ -50,13 +63,6 @@ export type {
   SubmitOptions,
 };
 
-/** imap keeps at most this many chunks per worker in flight or unread. */
-const IMAP_CHUNKS_PER_WORKER = 16;
-
-const RUN = 0;
-const CLOSE = 1;
-const TERMINATE = 2;
-
 /**
  * A pool of worker threads, like Python's `multiprocessing.Pool`. A script
  * that never closes its pool still exits: idle workers do not keep it alive.
@@ -76,7 +82,7 @@ const TERMINATE = 2;
  * await pool.join();
  * ```
  */
-export class Pool {
+export class Pool extends BasePool {
   #processes: number;
   #modules: string[];
   #dispatcher: Dispatcher;
@@ -113,6 +119,7 @@ export class Pool {
     second?: PoolOptions,
   ) {
     checkNotImporting("create Pool");
+    super();
     const parsed = parsePoolOptions(first, second);
     this.#processes = parsed.processes;
     this.#modules = parsed.modules;
@@ -120,165 +127,6 @@ export class Pool {
     this.#dispatcher = dispatcher;
     this.#jobs = new JobSet((job) => dispatcher.stop(job));
     this.#drop = watchDrop(this, dispatcher.handles, this.#processes);
-  }
-
-  /**
-   * Calls `fn` on every item and resolves with the results in input order.
-   *
-   * @param fn Runs in a worker; see "How a function reaches a worker".
-   * @param iterable The items; read at once, like Python's `map`.
-   * @param options `chunksize` and `signal`.
-   * @returns The results, in input order.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If `fn`, `iterable` or an option is of the wrong type.
-   */
-  async map<T, R>(
-    fn: (item: T) => R,
-    iterable: Iterable<T>,
-    options?: MapOptions,
-  ): Promise<Awaited<R>[]> {
-    return await this.#mapAsync("map", MAP, fn, iterable, options, MAP_OPTIONS);
-  }
-
-  /**
-   * Like {@linkcode Pool.map}, but returns an {@linkcode AsyncResult} at once.
-   *
-   * @param fn Runs in a worker.
-   * @param iterable The items.
-   * @param options `chunksize`, `signal`, `callback`, `errorCallback`.
-   * @returns The eventual results, in input order.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If an argument or option is of the wrong type.
-   */
-  mapAsync<T, R>(
-    fn: (item: T) => R,
-    iterable: Iterable<T>,
-    options?: MapAsyncOptions<Awaited<R>[]>,
-  ): AsyncResult<Awaited<R>[]> {
-    return this.#mapAsync("mapAsync", MAP, fn, iterable, options);
-  }
-
-  /**
-   * Like {@linkcode Pool.map}, but each item is an argument list: `fn(...item)`.
-   *
-   * @param fn Runs in a worker.
-   * @param iterable Argument lists.
-   * @param options `chunksize` and `signal`.
-   * @returns The results, in input order.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If an item is not an array, or another argument is of the wrong type.
-   */
-  async starmap<A extends unknown[], R>(
-    fn: (...args: A) => R,
-    iterable: Iterable<A>,
-    options?: MapOptions,
-  ): Promise<Awaited<R>[]> {
-    return await this.#mapAsync(
-      "starmap",
-      STARMAP,
-      fn as (...args: unknown[]) => R,
-      iterable,
-      options,
-      MAP_OPTIONS,
-    );
-  }
-
-  /**
-   * Like {@linkcode Pool.starmap}, but returns an {@linkcode AsyncResult} at once.
-   *
-   * @param fn Runs in a worker.
-   * @param iterable Argument lists.
-   * @param options `chunksize`, `signal`, `callback`, `errorCallback`.
-   * @returns The eventual results, in input order.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If an item is not an array, or another argument is of the wrong type.
-   */
-  starmapAsync<A extends unknown[], R>(
-    fn: (...args: A) => R,
-    iterable: Iterable<A>,
-    options?: MapAsyncOptions<Awaited<R>[]>,
-  ): AsyncResult<Awaited<R>[]> {
-    return this.#mapAsync(
-      "starmapAsync",
-      STARMAP,
-      fn as (...args: unknown[]) => R,
-      iterable,
-      options,
-    );
-  }
-
-  /**
-   * Calls `fn` on every item lazily and yields the results in input order.
-   * Accepts any iterable or async iterable, even an infinite one: input is
-   * pulled only while few chunks are in flight or unread.
-   *
-   * @param fn Runs in a worker.
-   * @param iterable The items.
-   * @param options `chunksize` (default 1) and `signal`.
-   * @returns An async iterator of the results; a failed chunk rejects its `next()`.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If an argument or option is of the wrong type.
-   */
-  imap<T, R>(
-    fn: (item: T) => R,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: ImapOptions,
-  ): AsyncIterableIterator<Awaited<R>> {
-    return this.#imap("imap", true, fn, iterable, options);
-  }
-
-  /**
-   * Like {@linkcode Pool.imap}, but yields results as they finish.
-   *
-   * @param fn Runs in a worker.
-   * @param iterable The items.
-   * @param options `chunksize` (default 1) and `signal`.
-   * @returns An async iterator of the results in completion order.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If an argument or option is of the wrong type.
-   */
-  imapUnordered<T, R>(
-    fn: (item: T) => R,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: ImapOptions,
-  ): AsyncIterableIterator<Awaited<R>> {
-    return this.#imap("imapUnordered", false, fn, iterable, options);
-  }
-
-  /**
-   * Calls `fn(...args)` in a worker and resolves with its result.
-   *
-   * @param fn Runs in a worker.
-   * @param args Its arguments; shareable objects arrive live.
-   * @param options `signal`.
-   * @returns The result.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If an argument cannot be sent to a worker.
-   */
-  async apply<A extends unknown[], R>(
-    fn: (...args: A) => R,
-    args?: A,
-    options?: SubmitOptions,
-  ): Promise<Awaited<R>> {
-    return await this.#applyAsync<R>("apply", fn, args, options, APPLY_OPTIONS);
-  }
-
-  /**
-   * Calls `fn(...args)` in a worker; returns an {@linkcode AsyncResult} at once.
-   *
-   * @param fn Runs in a worker.
-   * @param args Its arguments; shareable objects arrive live.
-   * @param options `signal`, `callback`, `errorCallback`.
-   * @returns The eventual result; it rejects with a `TypeError` if an
-   * argument cannot be sent to a worker.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   */
-  applyAsync<A extends unknown[], R>(
-    fn: (...args: A) => R,
-    args?: A,
-    options?: ApplyAsyncOptions<Awaited<R>>,
-  ): AsyncResult<Awaited<R>> {
-    return this.#applyAsync<R>("applyAsync", fn, args, options);
   }
 
   /** Accepts no more work; the workers exit once what was submitted is done. */
@@ -320,11 +168,6 @@ export class Pool {
     return this.#terminated ??= this.#dispatcher.terminate();
   }
 
-  /** Terminates the pool, like leaving Python's `with Pool() as pool:`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.terminate();
-  }
-
   /** A result that keeps this pool alive (see `_keepalive.ts`). */
   #result<R>(
     what: string,
@@ -352,7 +195,8 @@ export class Pool {
     return id;
   }
 
-  #mapAsync<R>(
+  /** @ignore */
+  protected override [MAP_HOOK]<R>(
     what: string,
     kind: typeof MAP | typeof STARMAP,
     fn: (...args: never[]) => R,
@@ -364,9 +208,12 @@ export class Pool {
     this.#running();
     const fnId = this.#fnId(what, fn);
     const items = itemsOf(what, iterable, kind === STARMAP);
-    const chunksize = opts.chunksize === undefined
-      ? Math.max(1, Math.ceil(items.length / (4 * this.#processes)))
-      : positiveInteger(what, "chunksize", opts.chunksize);
+    const chunksize = mapChunksize(
+      what,
+      opts.chunksize,
+      items.length,
+      this.#processes,
+    );
     const result = this.#result(what, opts);
     const job = new ResultJob(
       result,
@@ -378,23 +225,15 @@ export class Pool {
       return result;
     }
     const dispatcher = this.#dispatcher;
-    if (chunksize === 1) {
-      const single = kind === MAP ? ITEM : CALL;
-      for (let i = 0; i < items.length; i++) {
-        dispatcher.submit(job, i, i, fnId, single, encode(items[i]));
-      }
-    } else {
-      const numbers = kind === MAP && allNumbers(items);
-      for (let i = 0, start = 0; start < items.length; i++) {
-        const chunk = chunkOf(items, start, start + chunksize, numbers);
-        dispatcher.submit(job, i, start, fnId, kind, encode(chunk));
-        start += chunksize;
-      }
-    }
+    eachChunk(items, chunksize, kind, (i, start, task, payload) => {
+      if (task === MAP) payload = packNumbers(payload as unknown[]);
+      dispatcher.submit(job, i, start, fnId, task, encode(payload));
+    });
     return result;
   }
 
-  #applyAsync<R>(
+  /** @ignore */
+  protected override [APPLY_HOOK]<R>(
     what: string,
     fn: unknown,
     args: unknown[] | undefined,
@@ -404,21 +243,17 @@ export class Pool {
     const opts = optionsObject(what, options, known);
     this.#running();
     const fnId = this.#fnId(what, fn);
-    if (args === undefined) args = [];
-    else if (!globalThis.Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot ${what}: "args" must be an array, received ${describe(args)}`,
-      );
-    }
+    const list = argsOf(what, args);
     const result = this.#result(what, opts);
     const job = new ResultJob(result, -1, 1, this.#jobs.onDone);
     if (this.#jobs.track(job, checkSignal(what, opts))) {
-      this.#dispatcher.submit(job, 0, -1, fnId, CALL, encode(args));
+      this.#dispatcher.submit(job, 0, -1, fnId, CALL, encode(list));
     }
     return result;
   }
 
-  #imap<R>(
+  /** @ignore */
+  protected override [IMAP_HOOK]<R>(
     what: string,
     ordered: boolean,
     fn: (...args: never[]) => R,
@@ -428,19 +263,8 @@ export class Pool {
     const opts = optionsObject(what, options, MAP_OPTIONS);
     this.#running();
     const fnId = this.#fnId(what, fn);
-    if (
-      !isIterable(iterable, Symbol.iterator) &&
-      !isIterable(iterable, Symbol.asyncIterator)
-    ) {
-      throw new TypeError(
-        `Cannot ${what}: "iterable" must be iterable or async iterable, received ${
-          describe(iterable)
-        }`,
-      );
-    }
-    const chunksize = opts.chunksize === undefined
-      ? 1
-      : positiveInteger(what, "chunksize", opts.chunksize);
+    checkLazyItems(what, iterable);
+    const chunksize = imapChunksize(what, opts.chunksize);
     const job: ImapJob<Awaited<R>> = new ImapJob<Awaited<R>>(
       iterable,
       (job, index, start, items) =>

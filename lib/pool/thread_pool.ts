@@ -9,14 +9,27 @@ import { ImapJob } from "./_imap.ts";
 import { JobSet, ResultJob } from "./_jobs.ts";
 import {
   APPLY_ASYNC_OPTIONS,
-  APPLY_OPTIONS,
+  argsOf,
   callbacks,
+  checkLazyItems,
   checkSignal,
-  isIterable,
+  eachChunk,
+  imapChunksize,
   itemsOf,
   MAP_ASYNC_OPTIONS,
   MAP_OPTIONS,
+  mapChunksize,
 } from "./_options.ts";
+import {
+  APPLY_HOOK,
+  CLOSE,
+  IMAP_CHUNKS_PER_WORKER,
+  IMAP_HOOK,
+  MAP_HOOK,
+  RUN,
+  TERMINATE,
+} from "./_hooks.ts";
+import { BasePool } from "./base_pool.ts";
 import { ThreadRunner } from "./_thread_runner.ts";
 import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
 import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
@@ -27,8 +40,6 @@ import type {
   ApplyAsyncOptions,
   ImapOptions,
   MapAsyncOptions,
-  MapOptions,
-  SubmitOptions,
 } from "./pool.ts";
 
 /** Options of {@linkcode ThreadPool}. */
@@ -45,13 +56,6 @@ export interface ThreadPoolOptions {
 type AnyFunction = (...args: any[]) => unknown;
 
 const THREAD_POOL_OPTIONS = ["processes", "initializer", "initargs"];
-/** imap keeps at most this many chunks per slot in flight or unread. */
-const IMAP_CHUNKS_PER_SLOT = 16;
-
-const RUN = 0;
-const CLOSE = 1;
-const TERMINATE = 2;
-
 /**
  * Python's `ThreadPool`: the {@linkcode Pool} API, but tasks are plain calls
  * on this thread's event loop, at most `processes` in flight. What
@@ -77,7 +81,7 @@ const TERMINATE = 2;
  * assert.equal(await pool.applyAsync((a: number, b: number) => a + b, [2, 3]), 5);
  * ```
  */
-export class ThreadPool {
+export class ThreadPool extends BasePool {
   #processes: number;
   #runner: ThreadRunner;
   #state = RUN;
@@ -105,6 +109,7 @@ export class ThreadPool {
     first?: number | null | ThreadPoolOptions,
     second?: ThreadPoolOptions,
   ) {
+    super();
     const what = "create ThreadPool";
     const byNumber = typeof first !== "object" || first === null;
     const options = optionsObject(
@@ -133,164 +138,6 @@ export class ThreadPool {
         ? null
         : () => (initializer as AnyFunction)(...initargs),
     );
-  }
-
-  /**
-   * Calls `fn` on every item and resolves with the results in input order.
-   *
-   * @param fn Called on this thread; may be async.
-   * @param iterable The items; read at once, like Python's `map`.
-   * @param options `chunksize` and `signal`.
-   * @returns The results, in input order.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If `fn`, `iterable` or an option is of the wrong type.
-   */
-  async map<T, R>(
-    fn: (item: T) => R,
-    iterable: Iterable<T>,
-    options?: MapOptions,
-  ): Promise<Awaited<R>[]> {
-    return await this.#mapAsync("map", MAP, fn, iterable, options, MAP_OPTIONS);
-  }
-
-  /**
-   * Like {@linkcode ThreadPool.map}, but returns an {@linkcode AsyncResult} at once.
-   *
-   * @param fn Called on this thread; may be async.
-   * @param iterable The items.
-   * @param options `chunksize`, `signal`, `callback`, `errorCallback`.
-   * @returns The eventual results, in input order.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If an argument or option is of the wrong type.
-   */
-  mapAsync<T, R>(
-    fn: (item: T) => R,
-    iterable: Iterable<T>,
-    options?: MapAsyncOptions<Awaited<R>[]>,
-  ): AsyncResult<Awaited<R>[]> {
-    return this.#mapAsync("mapAsync", MAP, fn, iterable, options);
-  }
-
-  /**
-   * Like {@linkcode ThreadPool.map}, but each item is an argument list: `fn(...item)`.
-   *
-   * @param fn Called on this thread; may be async.
-   * @param iterable Argument lists.
-   * @param options `chunksize` and `signal`.
-   * @returns The results, in input order.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If an item is not an array, or another argument is of the wrong type.
-   */
-  async starmap<A extends unknown[], R>(
-    fn: (...args: A) => R,
-    iterable: Iterable<A>,
-    options?: MapOptions,
-  ): Promise<Awaited<R>[]> {
-    return await this.#mapAsync(
-      "starmap",
-      STARMAP,
-      fn as (...args: unknown[]) => R,
-      iterable,
-      options,
-      MAP_OPTIONS,
-    );
-  }
-
-  /**
-   * Like {@linkcode ThreadPool.starmap}, but returns an {@linkcode AsyncResult} at once.
-   *
-   * @param fn Called on this thread; may be async.
-   * @param iterable Argument lists.
-   * @param options `chunksize`, `signal`, `callback`, `errorCallback`.
-   * @returns The eventual results, in input order.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If an item is not an array, or another argument is of the wrong type.
-   */
-  starmapAsync<A extends unknown[], R>(
-    fn: (...args: A) => R,
-    iterable: Iterable<A>,
-    options?: MapAsyncOptions<Awaited<R>[]>,
-  ): AsyncResult<Awaited<R>[]> {
-    return this.#mapAsync(
-      "starmapAsync",
-      STARMAP,
-      fn as (...args: unknown[]) => R,
-      iterable,
-      options,
-    );
-  }
-
-  /**
-   * Calls `fn` on every item lazily and yields the results in input order.
-   * Accepts any iterable or async iterable, even an infinite one.
-   *
-   * @param fn Called on this thread; may be async.
-   * @param iterable The items.
-   * @param options `chunksize` (default 1) and `signal`.
-   * @returns An async iterator of the results; a failed chunk rejects its `next()`.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If an argument or option is of the wrong type.
-   */
-  imap<T, R>(
-    fn: (item: T) => R,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: ImapOptions,
-  ): AsyncIterableIterator<Awaited<R>> {
-    return this.#imap("imap", true, fn, iterable, options);
-  }
-
-  /**
-   * Like {@linkcode ThreadPool.imap}, but yields results as they finish.
-   *
-   * @param fn Called on this thread; may be async.
-   * @param iterable The items.
-   * @param options `chunksize` (default 1) and `signal`.
-   * @returns An async iterator of the results in completion order.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If an argument or option is of the wrong type.
-   */
-  imapUnordered<T, R>(
-    fn: (item: T) => R,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    options?: ImapOptions,
-  ): AsyncIterableIterator<Awaited<R>> {
-    return this.#imap("imapUnordered", false, fn, iterable, options);
-  }
-
-  /**
-   * Calls `fn(...args)` when a slot is free and resolves with its result.
-   *
-   * @param fn Called on this thread; may be async.
-   * @param args Its arguments, passed as they are.
-   * @param options `signal`.
-   * @returns The result.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If `fn` is not a function or `args` not an array.
-   */
-  async apply<A extends unknown[], R>(
-    fn: (...args: A) => R,
-    args?: A,
-    options?: SubmitOptions,
-  ): Promise<Awaited<R>> {
-    return await this.#applyAsync<R>("apply", fn, args, options, APPLY_OPTIONS);
-  }
-
-  /**
-   * Calls `fn(...args)` when a slot is free; returns an {@linkcode AsyncResult} at once.
-   *
-   * @param fn Called on this thread; may be async.
-   * @param args Its arguments, passed as they are.
-   * @param options `signal`, `callback`, `errorCallback`.
-   * @returns The eventual result.
-   * @throws {ProcessError} "Pool not running" after `close()` or `terminate()`.
-   * @throws {TypeError} If `fn` is not a function or `args` not an array.
-   */
-  applyAsync<A extends unknown[], R>(
-    fn: (...args: A) => R,
-    args?: A,
-    options?: ApplyAsyncOptions<Awaited<R>>,
-  ): AsyncResult<Awaited<R>> {
-    return this.#applyAsync<R>("applyAsync", fn, args, options);
   }
 
   /** Accepts no more work; what was submitted still runs. */
@@ -329,17 +176,13 @@ export class ThreadPool {
     return Promise.resolve();
   }
 
-  /** Terminates the pool, like leaving Python's `with ThreadPool() as pool:`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.terminate();
-  }
-
   #start(what: string, fn: unknown): AnyFunction {
     if (this.#state !== RUN) throw new ProcessError("Pool not running");
     return checkFunction(what, "fn", fn);
   }
 
-  #mapAsync<R>(
+  /** @ignore */
+  protected override [MAP_HOOK]<R>(
     what: string,
     kind: typeof MAP | typeof STARMAP,
     fn: (...args: never[]) => R,
@@ -350,9 +193,12 @@ export class ThreadPool {
     const opts = optionsObject(what, options, known);
     const call = this.#start(what, fn);
     const items = itemsOf(what, iterable, kind === STARMAP);
-    const chunksize = opts.chunksize === undefined
-      ? Math.max(1, Math.ceil(items.length / (4 * this.#processes)))
-      : positiveInteger(what, "chunksize", opts.chunksize);
+    const chunksize = mapChunksize(
+      what,
+      opts.chunksize,
+      items.length,
+      this.#processes,
+    );
     const result = new AsyncResult(callbacks(what, opts));
     const job = new ResultJob(
       result,
@@ -363,22 +209,14 @@ export class ThreadPool {
     if (job.done || !this.#jobs.track(job, checkSignal(what, opts), true)) {
       return result;
     }
-    if (chunksize === 1) {
-      const single = kind === MAP ? ITEM : CALL;
-      for (let i = 0; i < items.length; i++) {
-        this.#runner.submit(job, i, call, single, items[i]);
-      }
-    } else {
-      for (let i = 0, start = 0; start < items.length; i++) {
-        const chunk = items.slice(start, start + chunksize);
-        this.#runner.submit(job, i, call, kind, chunk);
-        start += chunksize;
-      }
-    }
+    eachChunk(items, chunksize, kind, (i, _start, task, payload) => {
+      this.#runner.submit(job, i, call, task, payload);
+    });
     return result;
   }
 
-  #applyAsync<R>(
+  /** @ignore */
+  protected override [APPLY_HOOK]<R>(
     what: string,
     fn: unknown,
     args: unknown[] | undefined,
@@ -387,21 +225,17 @@ export class ThreadPool {
   ): AsyncResult<Awaited<R>> {
     const opts = optionsObject(what, options, known);
     const call = this.#start(what, fn);
-    if (args === undefined) args = [];
-    else if (!globalThis.Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot ${what}: "args" must be an array, received ${describe(args)}`,
-      );
-    }
+    const list = argsOf(what, args);
     const result = new AsyncResult(callbacks(what, opts));
     const job = new ResultJob(result, -1, 1, this.#jobs.onDone);
     if (this.#jobs.track(job, checkSignal(what, opts), true)) {
-      this.#runner.submit(job, 0, call, CALL, args);
+      this.#runner.submit(job, 0, call, CALL, list);
     }
     return result;
   }
 
-  #imap<R>(
+  /** @ignore */
+  protected override [IMAP_HOOK]<R>(
     what: string,
     ordered: boolean,
     fn: (...args: never[]) => R,
@@ -410,19 +244,8 @@ export class ThreadPool {
   ): AsyncIterableIterator<Awaited<R>> {
     const opts = optionsObject(what, options, MAP_OPTIONS);
     const call = this.#start(what, fn);
-    if (
-      !isIterable(iterable, Symbol.iterator) &&
-      !isIterable(iterable, Symbol.asyncIterator)
-    ) {
-      throw new TypeError(
-        `Cannot ${what}: "iterable" must be iterable or async iterable, received ${
-          describe(iterable)
-        }`,
-      );
-    }
-    const chunksize = opts.chunksize === undefined
-      ? 1
-      : positiveInteger(what, "chunksize", opts.chunksize);
+    checkLazyItems(what, iterable);
+    const chunksize = imapChunksize(what, opts.chunksize);
     const job = new ImapJob<Awaited<R>>(
       iterable,
       (job, index, _start, items) =>
@@ -436,7 +259,7 @@ export class ThreadPool {
       {
         chunksize,
         ordered,
-        limit: IMAP_CHUNKS_PER_SLOT * this.#processes,
+        limit: IMAP_CHUNKS_PER_WORKER * this.#processes,
         onDone: this.#jobs.onDone,
       },
     );

@@ -10,6 +10,7 @@
 // Each thread also lists the ends it has seen, so that when a thread it
 // started exits, it can release that thread's handles (threads receive ends
 // only from the thread that started them).
+import { onThreadExit } from "../_core/thread_exit.ts";
 import { block, lockSteps, unlock } from "../sync/_futex.ts";
 
 const LOCK = 0;
@@ -149,13 +150,10 @@ export function forgetIfGone(end: End): void {
   if (end.gone) seen.delete(end);
 }
 
-/**
- * Releases every handle that thread `pid`, started by this thread, held:
- * the thread has exited (or was terminated) and cannot release them itself.
- */
-export function threadExited(pid: number): void {
+// A thread that exited (or was terminated) cannot release its handles itself.
+onThreadExit((pid) => {
   for (const end of seen) {
     end.releaseAll(pid);
     forgetIfGone(end);
   }
-}
+});

@@ -13,7 +13,7 @@ import {
 import { block, blockAsync } from "../sync/_futex.ts";
 import { initRing, type Refused, Ring, ringLength } from "./_ring.ts";
 import { pack, unpack } from "./_serialize.ts";
-import { rebuildOver, sharedCells } from "../_core/shared.ts";
+import { Adopted, sharedCells } from "../_core/shared.ts";
 import { describe, optionsObject } from "../_core/validate.ts";
 import { Empty, Full, ProcessError, ShutDown } from "../errors.ts";
 import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
@@ -105,7 +105,10 @@ export class Queue<T = unknown> {
    * @throws {TypeError} If `maxsize` is not a number.
    * @throws {RangeError} If `maxsize` is not an integer, or above 2³¹ − 1.
    */
-  constructor(maxsize: number = 0) {
+  constructor(maxsize?: number);
+  /** @ignore The memory of a rebuilt queue. */
+  constructor(maxsize: number | undefined, memory?: Adopted<Int32Array>);
+  constructor(maxsize: number = 0, memory?: Adopted<Int32Array>) {
     this.#kind = kindOf(this);
     const what = `create ${this.#kind}`;
     if (typeof maxsize !== "number") {
@@ -124,6 +127,7 @@ export class Queue<T = unknown> {
       );
     }
     const cells = sharedCells(
+      memory,
       ringLength(CAPACITY),
       (fresh) => initRing(fresh, maxsize <= 0 ? UNBOUNDED : maxsize),
     );
@@ -374,8 +378,11 @@ export class Queue<T = unknown> {
  */
 export class SimpleQueue<T = unknown> extends Queue<T> {
   /** Creates an empty unbounded queue. */
-  constructor() {
-    super(0);
+  constructor();
+  /** @ignore The memory of a rebuilt queue. */
+  constructor(maxsize: number | undefined, memory?: Adopted<Int32Array>);
+  constructor(_maxsize?: number, memory?: Adopted<Int32Array>) {
+    super(0, memory);
   }
 }
 
@@ -426,10 +433,15 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   }
 }
 
-const KINDS = { Queue, SimpleQueue, JoinableQueue };
-for (const [tag, Kind] of Object.entries(KINDS)) {
-  registerShareable(
-    tag,
-    (cells) => rebuildOver(cells as Int32Array, () => new Kind()),
-  );
-}
+registerShareable(
+  "Queue",
+  (cells) => new Queue(undefined, new Adopted(cells as Int32Array)),
+);
+registerShareable(
+  "SimpleQueue",
+  (cells) => new SimpleQueue(undefined, new Adopted(cells as Int32Array)),
+);
+registerShareable(
+  "JoinableQueue",
+  (cells) => new JoinableQueue(undefined, new Adopted(cells as Int32Array)),
+);

@@ -15,8 +15,7 @@ import {
 import { lockOption } from "./_synchronized.ts";
 import type { SynchronizedOptions } from "./synchronized_options.ts";
 import { describe } from "../_core/validate.ts";
-import { type Lock, RLock } from "../sync/lock.ts";
-import { adoptedOr, rebuildOver } from "../_core/shared.ts";
+import type { Lock, RLock } from "../sync/lock.ts";
 import type {
   AnyTypedArray,
   Typecode,
@@ -176,10 +175,23 @@ function rawClass(info: TypecodeInfo): Base {
   return Raw as unknown as Base;
 }
 
-function synchronizedClass(typecode: Typecode, Raw: Base): Base {
-  const Synchronized = class extends (Raw as typeof Uint8Array) {
-    // Set through rebuildOver: a typed array constructor takes no lock.
-    #lock: Lock | RLock = adoptedOr<Lock | RLock>(() => new RLock());
+type SynchronizedBase = new (
+  buffer: SharedArrayBuffer,
+  lock: Lock | RLock,
+) => AnyTypedArray;
+
+// Only this module constructs these: methods that make new arrays (`slice`,
+// `map`…) build the raw class, their species.
+function synchronizedClass(typecode: Typecode, Raw: Base): SynchronizedBase {
+  const Synchronized = class extends (Raw as new (
+    buffer: SharedArrayBuffer,
+  ) => Uint8Array) {
+    #lock: Lock | RLock;
+
+    constructor(buffer: SharedArrayBuffer, lock: Lock | RLock) {
+      super(buffer);
+      this.#lock = lock;
+    }
 
     getLock(): Lock | RLock {
       return this.#lock;
@@ -198,11 +210,11 @@ function synchronizedClass(typecode: Typecode, Raw: Base): Base {
       return reduced("Array", state);
     }
   };
-  return Synchronized as unknown as Base;
+  return Synchronized as unknown as SynchronizedBase;
 }
 
 const RAW = {} as Record<Typecode, Base>;
-const SYNCHRONIZED = {} as Record<Typecode, Base>;
+const SYNCHRONIZED = {} as Record<Typecode, SynchronizedBase>;
 for (const typecode of TYPECODE_LIST) {
   RAW[typecode] = rawClass(typecodeInfo("", typecode));
   SYNCHRONIZED[typecode] = synchronizedClass(typecode, RAW[typecode]);
@@ -213,10 +225,7 @@ function synchronized(
   buffer: SharedArrayBuffer,
   lock: Lock | RLock,
 ): RawArray {
-  return rebuildOver(
-    lock,
-    () => new SYNCHRONIZED[typecode](buffer) as RawArray,
-  );
+  return new SYNCHRONIZED[typecode](buffer, lock) as RawArray;
 }
 
 /** The memory of `length` items, or a RangeError that names the size. */
@@ -332,7 +341,7 @@ export const Array: SharedArrayConstructor = function Array(
 /** `instanceof` for a constructor whose instances come from `classes`. */
 function instancesOf(
   constructor: object,
-  classes: Record<Typecode, Base>,
+  classes: Record<Typecode, abstract new (...args: never[]) => AnyTypedArray>,
 ): void {
   const list = Object.values(classes);
   Object.defineProperty(constructor, Symbol.hasInstance, {

@@ -13,7 +13,7 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { adoptedOr, rebuildOver } from "../_core/shared.ts";
+import { Adopted, adoptedOr } from "../_core/shared.ts";
 import { describe, optionsObject } from "../_core/validate.ts";
 import { SharedMemory } from "./shared_memory.ts";
 
@@ -133,9 +133,19 @@ export class ShareableList implements Iterable<ShareableItem> {
   constructor(
     sequence?: Iterable<ShareableItem> | null,
     options?: ShareableListOptions,
+  );
+  /** @ignore The handle a rebuilt list already opened. */
+  constructor(
+    sequence: undefined,
+    options: undefined,
+    shm: Adopted<SharedMemory>,
+  );
+  constructor(
+    sequence?: Iterable<ShareableItem> | null,
+    options?: ShareableListOptions,
+    shm?: Adopted<SharedMemory>,
   ) {
-    // A list the codec rebuilds adopts the handle it already opened.
-    const given = adoptedOr<SharedMemory | null>(() => null);
+    const given = adoptedOr<SharedMemory | null>(shm, () => null);
     const attaching = given !== null ||
       ((sequence === null || sequence === undefined) &&
         options?.name !== undefined && options.name !== null);
@@ -359,5 +369,5 @@ function same(a: ShareableItem, b: ShareableItem): boolean {
 
 registerShareable(TAG, (state) => {
   const shm = decode(state) as SharedMemory;
-  return rebuildOver(shm, () => new ShareableList());
+  return new ShareableList(undefined, undefined, new Adopted(shm));
 });

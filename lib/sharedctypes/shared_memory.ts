@@ -10,7 +10,7 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { adoptedOr, rebuildOver } from "../_core/shared.ts";
+import { Adopted, adoptedOr } from "../_core/shared.ts";
 import { describe, optionsObject } from "../_core/validate.ts";
 import { ProcessError } from "../errors.ts";
 import {
@@ -92,10 +92,16 @@ export class SharedMemory {
    * @throws {TypeError} If `name` is missing when attaching, or an option
    * is of the wrong type.
    */
-  constructor(options?: SharedMemoryOptions | string) {
-    // A handle the codec rebuilds adopts the block it already opened.
-    this.#block = adoptedOr(() =>
-      open(typeof options === "string" ? { name: options } : options)
+  constructor(options?: SharedMemoryOptions | string);
+  /** @ignore The block a rebuilt handle already opened. */
+  constructor(options: undefined, block: Adopted<OpenBlock>);
+  constructor(
+    options?: SharedMemoryOptions | string,
+    block?: Adopted<OpenBlock>,
+  ) {
+    this.#block = adoptedOr(
+      block,
+      () => open(typeof options === "string" ? { name: options } : options),
     );
     this.#buf = this.#block.buf;
     Object.defineProperty(this.#buf, OWNER, { value: this });
@@ -206,5 +212,5 @@ function open(options: SharedMemoryOptions | undefined): OpenBlock {
 registerShareable(TAG, (state) => {
   const { name, ...ref } = state as SharedMemoryState;
   const block = reopenBlock("attach SharedMemory", ref, name);
-  return rebuildOver(block, () => new SharedMemory());
+  return new SharedMemory(undefined, new Adopted(block));
 });

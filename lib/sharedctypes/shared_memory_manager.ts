@@ -11,7 +11,7 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { adoptedOr, rebuildOver } from "../_core/shared.ts";
+import { Adopted, adoptedOr } from "../_core/shared.ts";
 import { ProcessError } from "../errors.ts";
 import { claimBlock, newOwner, unlinkOwned } from "./_heap.ts";
 import { type ShareableItem, ShareableList } from "./shareable_list.ts";
@@ -48,9 +48,11 @@ export class SharedMemoryManager {
   #shutDown = false;
 
   /** Creates a manager; it works at once (`start()` is kept for Python's sake). */
-  constructor() {
-    // A manager the codec rebuilds takes the number of the one sent.
-    this.#owner = adoptedOr(newOwner);
+  constructor();
+  /** @ignore The owner number of the manager a rebuilt one stands for. */
+  constructor(owner: Adopted<number>);
+  constructor(owner?: Adopted<number>) {
+    this.#owner = adoptedOr(owner, newOwner);
   }
 
   /** Does nothing: there is no server to start. Kept so Python code ports as is. */
@@ -123,5 +125,5 @@ export class SharedMemoryManager {
 
 registerShareable(
   TAG,
-  (owner) => rebuildOver(owner, () => new SharedMemoryManager()),
+  (owner) => new SharedMemoryManager(new Adopted(owner as number)),
 );

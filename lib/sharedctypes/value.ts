@@ -11,7 +11,7 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { adoptedOr, rebuildOver } from "../_core/shared.ts";
+import { Adopted, adoptedOr } from "../_core/shared.ts";
 import { lockOption } from "./_synchronized.ts";
 import type { SynchronizedOptions } from "./synchronized_options.ts";
 import type { Lock, RLock } from "../sync/lock.ts";
@@ -71,14 +71,21 @@ export class RawValue<T extends Typecode = Typecode> {
    * @throws {TypeError} If `typecode` is unknown or `initial` has the wrong type.
    * @throws {RangeError} If `initial` does not fit the typecode.
    */
-  constructor(typecode: T, initial?: TypecodeValue<T>) {
+  constructor(typecode: T, initial?: TypecodeValue<T>);
+  /** @ignore The memory of a rebuilt value. */
+  constructor(
+    typecode: T,
+    initial: TypecodeValue<T> | undefined,
+    memory: Adopted<Cell> | undefined,
+  );
+  constructor(typecode: T, initial?: TypecodeValue<T>, memory?: Adopted<Cell>) {
     const what = `create ${new.target === RawValue ? "RawValue" : "Value"}`;
     const info = typecodeInfo(what, typecode);
     const { TypedArray, size, kind } = info;
     const stored = initial === undefined
       ? undefined
       : checkItem(what, info, initial);
-    this.#cell = adoptedOr(() => {
+    this.#cell = adoptedOr(memory, () => {
       const cell = new TypedArray(new SharedArrayBuffer(size)) as Cell;
       if (stored !== undefined) cell[0] = stored as never;
       return cell;
@@ -235,8 +242,21 @@ export class Synchronized<T extends Typecode = Typecode> extends RawValue<T> {
     typecode: T,
     initial: TypecodeValue<T> | undefined,
     lock: Lock | RLock,
+  );
+  /** @ignore The memory of a rebuilt value. */
+  constructor(
+    typecode: T,
+    initial: undefined,
+    lock: Lock | RLock,
+    memory: Adopted<Cell>,
+  );
+  constructor(
+    typecode: T,
+    initial: TypecodeValue<T> | undefined,
+    lock: Lock | RLock,
+    memory?: Adopted<Cell>,
   ) {
-    super(typecode, initial);
+    super(typecode, initial, memory);
     this.#lock = lock;
   }
 
@@ -247,7 +267,7 @@ export class Synchronized<T extends Typecode = Typecode> extends RawValue<T> {
 
   /** The raw value: the same memory, without the lock. */
   getObj(): RawValue<T> {
-    return rebuildOver(cellOf(this), () => new RawValue(this.typecode));
+    return new RawValue(this.typecode, undefined, new Adopted(cellOf(this)));
   }
 
   /** @ignore */
@@ -313,13 +333,15 @@ export const Value: ValueConstructor = function Value<T extends Typecode>(
 
 registerShareable("RawValue", (state) => {
   const { typecode, array } = state as ValueState;
-  return rebuildOver(array, () => new RawValue(typecode));
+  return new RawValue(typecode, undefined, new Adopted(array as Cell));
 });
 registerShareable("Value", (state) => {
   const { typecode, array, lock } = state as ValueState;
   const rebuilt = decode(lock) as Lock | RLock;
-  return rebuildOver(
-    array,
-    () => new Synchronized(typecode, undefined, rebuilt),
+  return new Synchronized(
+    typecode,
+    undefined,
+    rebuilt,
+    new Adopted(array as Cell),
   );
 });

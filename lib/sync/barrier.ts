@@ -25,7 +25,7 @@ import {
   type Steps,
   unlock,
 } from "./_futex.ts";
-import { adoptedOr, rebuildOver, sharedCells } from "../_core/shared.ts";
+import { Adopted, adoptedOr, sharedCells } from "../_core/shared.ts";
 import { describe, optionsObject } from "../_core/validate.ts";
 import { BrokenBarrierError } from "../errors.ts";
 import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
@@ -108,9 +108,20 @@ export class Barrier {
    * @throws {TypeError} If an argument is of the wrong type.
    * @throws {RangeError} If `parties` is not a positive integer.
    */
-  constructor(parties: number, options?: BarrierOptions) {
+  constructor(parties: number, options?: BarrierOptions);
+  /** @ignore The state of a rebuilt barrier. */
+  constructor(
+    parties: number,
+    options: undefined,
+    memory: Adopted<BarrierState>,
+  );
+  constructor(
+    parties: number,
+    options?: BarrierOptions,
+    memory?: Adopted<BarrierState>,
+  ) {
     const what = "create Barrier";
-    const given = adoptedOr<BarrierState | null>(() => null);
+    const given = adoptedOr<BarrierState | null>(memory, () => null);
     if (given !== null) {
       this.#cells = given.cells;
       this.#timeout = given.timeout;
@@ -134,7 +145,11 @@ export class Barrier {
     const modules = moduleUrls(what, module);
     this.#actionRef = action && functionRef(what, "action", action, modules);
     this.#action = action;
-    this.#cells = sharedCells(5, (cells) => cells[PARTIES] = parties);
+    this.#cells = sharedCells(
+      undefined,
+      5,
+      (cells) => cells[PARTIES] = parties,
+    );
   }
 
   /** How many threads each round waits for. */
@@ -316,5 +331,5 @@ function brokenError(): BrokenBarrierError {
 
 registerShareable(
   "Barrier",
-  (state) => rebuildOver(state, () => new Barrier(0)),
+  (state) => new Barrier(0, undefined, new Adopted(state as BarrierState)),
 );

@@ -20,7 +20,7 @@ import {
   registerShareable,
 } from "../_core/codec.ts";
 import { block, blockAsync, notify, type Steps } from "./_futex.ts";
-import { rebuildOver, sharedCells } from "../_core/shared.ts";
+import { Adopted, sharedCells } from "../_core/shared.ts";
 import { describe } from "../_core/validate.ts";
 import { Lock, RLock } from "./lock.ts";
 import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
@@ -79,8 +79,11 @@ export class Condition {
    * @param lock The lock to use. @default new RLock()
    * @throws {TypeError} If `lock` is not a `Lock` or an `RLock`.
    */
-  constructor(lock?: Lock | RLock) {
-    this.#cells = sharedCells(3);
+  constructor(lock?: Lock | RLock);
+  /** @ignore The memory of a rebuilt condition. */
+  constructor(lock: Lock | RLock, memory: Adopted<Int32Array>);
+  constructor(lock?: Lock | RLock, memory?: Adopted<Int32Array>) {
+    this.#cells = sharedCells(memory, 3);
     if (
       lock !== undefined && !(lock instanceof Lock || lock instanceof RLock)
     ) {
@@ -285,5 +288,5 @@ export class Condition {
 registerShareable("Condition", (state) => {
   const { cells, lock } = state as { cells: Int32Array; lock: unknown };
   const rebuilt = decode(lock) as Lock | RLock;
-  return rebuildOver(cells, () => new Condition(rebuilt));
+  return new Condition(rebuilt, new Adopted(cells));
 });

@@ -10,7 +10,7 @@ import {
   registerShareable,
 } from "../_core/codec.ts";
 import { block, blockAsync, notify, type Steps } from "./_futex.ts";
-import { rebuildOver, sharedCells } from "../_core/shared.ts";
+import { Adopted, sharedCells } from "../_core/shared.ts";
 import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 
 // FLAG is the flag; every set() bumps GEN, on which waiters sleep. A waiter
@@ -43,8 +43,11 @@ export class Event {
   #cells: Int32Array;
 
   /** Creates an event that is not set. */
-  constructor() {
-    this.#cells = sharedCells(2);
+  constructor();
+  /** @ignore The memory of a rebuilt event. */
+  constructor(memory: Adopted<Int32Array>);
+  constructor(memory?: Adopted<Int32Array>) {
+    this.#cells = sharedCells(memory, 2);
   }
 
   /** Whether the flag is set. */
@@ -107,5 +110,5 @@ export class Event {
 
 registerShareable(
   "Event",
-  (cells) => rebuildOver(cells, () => new Event()),
+  (cells) => new Event(new Adopted(cells as Int32Array)),
 );

@@ -31,7 +31,7 @@ import {
   unlock,
   UNLOCKED,
 } from "./_futex.ts";
-import { rebuildOver, sharedCells } from "../_core/shared.ts";
+import { Adopted, sharedCells } from "../_core/shared.ts";
 
 export type { AcquireAsyncOptions, AcquireOptions } from "./acquire_options.ts";
 
@@ -63,8 +63,11 @@ export class Lock {
   #handle: Disposable;
 
   /** Creates an unlocked lock. */
-  constructor() {
-    this.#cells = sharedCells(1);
+  constructor();
+  /** @ignore The memory of a rebuilt lock. */
+  constructor(memory: Adopted<Int32Array>);
+  constructor(memory?: Adopted<Int32Array>) {
+    this.#cells = sharedCells(memory, 1);
     this.#handle = releaser(() => this.release());
   }
 
@@ -166,7 +169,7 @@ export class Lock {
 
 registerShareable(
   "Lock",
-  (cells) => rebuildOver(cells as Int32Array, () => new Lock()),
+  (cells) => new Lock(new Adopted(cells as Int32Array)),
 );
 
 /** The mutex word, tagged with its holder: see {@linkcode tagOf}. */
@@ -207,8 +210,11 @@ export class RLock {
   #handle: Disposable;
 
   /** Creates an unlocked recursive lock. */
-  constructor() {
-    this.#cells = sharedCells(DEPTH + 1);
+  constructor();
+  /** @ignore The memory of a rebuilt lock. */
+  constructor(memory: Adopted<Int32Array>);
+  constructor(memory?: Adopted<Int32Array>) {
+    this.#cells = sharedCells(memory, DEPTH + 1);
     this.#handle = releaser(() => this.release());
   }
 
@@ -339,5 +345,5 @@ function notOwned(owner: number): RangeError {
 
 registerShareable(
   "RLock",
-  (cells) => rebuildOver(cells as Int32Array, () => new RLock()),
+  (cells) => new RLock(new Adopted(cells as Int32Array)),
 );

@@ -13,7 +13,7 @@ import {
   registerShareable,
 } from "../_core/codec.ts";
 import { block, blockAsync, spinWhile, type Steps } from "./_futex.ts";
-import { rebuildOver, sharedCells } from "../_core/shared.ts";
+import { Adopted, sharedCells } from "../_core/shared.ts";
 import { describe } from "../_core/validate.ts";
 
 const VALUE = 0;
@@ -100,9 +100,12 @@ export class Semaphore {
    * @throws {TypeError} If `value` is not a number.
    * @throws {RangeError} If `value` is not an integer in range.
    */
-  constructor(value: number = 1) {
+  constructor(value?: number);
+  /** @ignore The memory of a rebuilt semaphore. */
+  constructor(value: undefined, memory: Adopted<Int32Array>);
+  constructor(value: number = 1, memory?: Adopted<Int32Array>) {
     const bounded = new.target === BoundedSemaphore;
-    this.#cells = sharedCells(4, (cells) => {
+    this.#cells = sharedCells(memory, 4, (cells) => {
       cells[VALUE] = checkValue(new.target.name, value);
       cells[MAX] = bounded ? value : INT32_MAX;
       cells[BOUNDED] = bounded ? 1 : 0;
@@ -258,9 +261,9 @@ export class BoundedSemaphore extends Semaphore {}
 
 registerShareable(
   "Semaphore",
-  (cells) => rebuildOver(cells, () => new Semaphore()),
+  (cells) => new Semaphore(undefined, new Adopted(cells as Int32Array)),
 );
 registerShareable(
   "BoundedSemaphore",
-  (cells) => rebuildOver(cells, () => new BoundedSemaphore()),
+  (cells) => new BoundedSemaphore(undefined, new Adopted(cells as Int32Array)),
 );

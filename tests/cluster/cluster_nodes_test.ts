@@ -13,6 +13,7 @@ import {
   briefSquare,
   crashNode,
   sleepy,
+  sleepyPid,
   sleepyRuntime,
 } from "../fixtures/cluster_tasks.ts";
 
@@ -141,6 +142,53 @@ describe("ClusterPool with worker nodes that come and go", () => {
     assert.equal(await leaving.exited, 0);
     assert.match(leaving.output(), /stopped after 1 chunks/);
     assert.deepEqual(await result.get(30_000), args.map(([x]) => x));
+  });
+
+  test("a node that joins while a map runs takes part of it", async () => {
+    const queue = "join";
+    const first = await node(queue, ["--processes", "1", "--id", "first"]);
+    await using pool = await ClusterPool.connect({
+      connection: redis.url,
+      queue,
+      module: TASKS,
+    });
+    const result = pool.mapAsync(
+      sleepyPid,
+      Array.from({ length: 40 }, () => 100),
+      { chunksize: 1 },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const late = await node(queue, ["--processes", "1", "--id", "late"]);
+    const pids = await result.get(30_000);
+    assert.equal(pids.length, 40);
+    assert.deepEqual(
+      [...new Set(pids)].sort(),
+      [first.pid, late.pid].sort(),
+    );
+    assert.equal(pids[0], first.pid);
+  });
+
+  test("a node started with --allow-source runs functions sent as source text", async () => {
+    const queue = "source";
+    await node(queue, ["--processes", "1", "--allow-source"]);
+    await using pool = await ClusterPool.connect({
+      connection: redis.url,
+      queue,
+    });
+    const offset = 10;
+    assert.equal(await pool.apply((x: number) => x + 1, [1]), 2);
+    assert.deepEqual(
+      await pool.map((x: number) => x * 2 + 10, [1, 2, 3]),
+      [12, 14, 16],
+    );
+    // Source text travels alone: a closure's captured variables do not.
+    await assert.rejects(
+      pool.apply((x: number) => x + offset, [1]),
+      {
+        name: "ReferenceError",
+        message: /it uses offset, which is not defined there/,
+      },
+    );
   });
 
   test("one driver, a Deno node and a Bun node: both run chunks", async () => {

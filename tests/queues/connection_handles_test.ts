@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { EOFError, Pipe, Process } from "../../mod.ts";
+import { EOFError, Pipe, Pool, Process } from "../../mod.ts";
 import { fixture, sharedInts, waitUntil, within } from "../_helpers.ts";
 
 const module = fixture("queue_targets");
@@ -60,6 +60,21 @@ describe("Connection handles (one per thread, as in Python)", () => {
     assert.equal(await here.pollAsync(100), false);
     const eof = within(here.recvAsync(), 10_000, "EOF");
     await p.terminate();
+    await assert.rejects(eof, {
+      name: "EOFError",
+      message:
+        "Cannot receive on Connection: the other end is closed and nothing is left",
+    });
+  });
+
+  test("recv() throws EOFError once the pool whose worker held the other end is terminated", async () => {
+    const [here, there] = Pipe();
+    const pool = new Pool(1, { module });
+    assert.equal(await pool.apply(targets.keepEnd, [there]), true);
+    there.close();
+    assert.equal(await here.pollAsync(100), false); // the worker holds it
+    const eof = within(here.recvAsync(), 10_000, "EOF");
+    await pool.terminate();
     await assert.rejects(eof, {
       name: "EOFError",
       message:
