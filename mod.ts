@@ -31,6 +31,7 @@ export {
 } from "./lib/pool/async_result.ts";
 export * from "./lib/pool/base_pool.ts";
 export * from "./lib/pool/pool.ts";
+export * from "./lib/queues/connection.ts";
 export * from "./lib/queues/pipe.ts";
 export * from "./lib/queues/queue.ts";
 export * from "./lib/sync/semaphore.ts";

@@ -27,7 +27,7 @@ const MODULES: Record<string, () => Promise<unknown>> = {
   Queue: QUEUE,
   SimpleQueue: QUEUE,
   JoinableQueue: QUEUE,
-  Connection: () => import("../queues/pipe.ts"),
+  Connection: () => import("../queues/connection.ts"),
   SharedMemory: () => import("../sharedctypes/shared_memory.ts"),
   ShareableList: () => import("../sharedctypes/shareable_list.ts"),
   SharedMemoryManager: () => import("../sharedctypes/shared_memory_manager.ts"),

@@ -29,7 +29,7 @@ import {
   type WireFunction,
 } from "./_protocol.ts";
 import { OK } from "../_core/protocol.ts";
-import type { Job } from "../pool/_dispatch.ts";
+import type { Job } from "../pool/_jobs.ts";
 import { ProcessError, WorkerExitError } from "../errors.ts";
 
 /** How often the driver checks outstanding jobs and its Redis connection. */

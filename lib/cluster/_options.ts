@@ -6,7 +6,7 @@ import type { RedisConnection } from "./_connect.ts";
 import { moduleUrls } from "../_core/function_ref.ts";
 import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
 import { checkTimeout } from "../_core/timeout.ts";
-import type { ClusterPoolOptions } from "./cluster_pool.ts";
+import type { ClusterPoolOptions } from "./cluster_pool_options.ts";
 
 const CLUSTER_POOL_OPTIONS = [
   "connection",

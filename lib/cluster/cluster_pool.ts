@@ -5,7 +5,6 @@
  * @module
  */
 import { ClusterDispatcher } from "./_dispatch.ts";
-import type { RedisOptions } from "./redis_options.ts";
 import {
   encodeChunk,
   parseClusterOptions,
@@ -18,7 +17,7 @@ import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
 import { optionsObject, positiveInteger } from "../_core/validate.ts";
 import { ImapJob } from "../pool/_imap.ts";
 import { JobSet, ResultJob } from "../pool/_jobs.ts";
-import type { Job } from "../pool/_dispatch.ts";
+import type { Job } from "../pool/_jobs.ts";
 import {
   APPLY_ASYNC_OPTIONS,
   argsOf,
@@ -50,37 +49,16 @@ import type {
   SubmitOptions,
 } from "../pool/pool.ts";
 import { ProcessError } from "../errors.ts";
+import type { ClusterPoolOptions } from "./cluster_pool_options.ts";
 
 export type {
   ApplyAsyncOptions,
+  ClusterPoolOptions,
   ImapOptions,
   MapAsyncOptions,
   MapOptions,
   SubmitOptions,
 };
-
-/** Options of {@linkcode ClusterPool}. */
-export interface ClusterPoolOptions {
-  /** Redis: a `redis://` or `rediss://` URL, or ioredis options; credentials and TLS pass through unchanged. */
-  connection: string | RedisOptions;
-  /** The BullMQ queue the worker nodes serve. @default "seedmp" */
-  queue?: string;
-  /** BullMQ's key prefix. @default "bull" */
-  prefix?: string;
-  /** Workers counted for `map`'s default chunksize. @default the live nodes' total */
-  processes?: number;
-  /**
-   * Modules whose exports go by reference: nodes import them (if on their
-   * allow-list) and call the export. Other functions go as source text,
-   * which only nodes started with `--allow-source` run.
-   * @default []
-   */
-  module?: string | URL | readonly (string | URL)[];
-  /** How long to wait for Redis at start. @default 5000 */
-  connectTimeoutMs?: number;
-  /** Pending work rejects after Redis has not answered this long. @default 30000 */
-  lostTimeoutMs?: number;
-}
 
 /**
  * A pool whose tasks run on worker nodes (`cluster/worker`) anywhere that

@@ -20,16 +20,7 @@ import {
 import { Slot, type Task } from "./_slot.ts";
 import { postTasks } from "./_post.ts";
 import { Stealer } from "./_steal.ts";
-
-/** What a submission (apply, map, imap) must do when its tasks finish. */
-export interface Job {
-  /** True once the job needs no more results: its queued tasks are dropped. */
-  readonly done: boolean;
-  resolveTask(index: number, value: unknown): void;
-  rejectTask(index: number, error: unknown): void;
-  /** Ends the job at once with `reason`; later results are ignored. */
-  abort(reason: unknown): void;
-}
+import type { Job } from "./_jobs.ts";
 
 /** How a Dispatcher starts its workers. */
 export interface DispatcherOptions {

@@ -1,7 +1,7 @@
 // The job behind `imap` and `imapUnordered`: pulls its input lazily, keeps a
 // bounded number of chunks in flight and of results unconsumed, and hands
 // results out as an async iterator (in input order, or as they arrive).
-import type { Job } from "./_dispatch.ts";
+import type { Job } from "./_jobs.ts";
 import type { Keeper } from "./_keepalive.ts";
 
 /** Submits chunk `index` (items starting at input position `start`). */

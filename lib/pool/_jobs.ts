@@ -1,8 +1,17 @@
 // The jobs behind `apply` and `map`: collect task results into one
 // AsyncResult. (imap's job is in _imap.ts.)
 import { type AsyncResult, settle } from "./async_result.ts";
-import type { Job } from "./_dispatch.ts";
 import { chunkItems } from "./_numbers.ts";
+
+/** What a submission (apply, map, imap) must do when its tasks finish. */
+export interface Job {
+  /** True once the job needs no more results: its queued tasks are dropped. */
+  readonly done: boolean;
+  resolveTask(index: number, value: unknown): void;
+  rejectTask(index: number, error: unknown): void;
+  /** Ends the job at once with `reason`; later results are ignored. */
+  abort(reason: unknown): void;
+}
 
 /**
  * An `apply` (one task, `length` -1) or a `map` over `length` items in

@@ -7,7 +7,7 @@
 import type { WorkerHandle } from "../_runtime/mod.ts";
 import { CLAIMED, FINISHED } from "../_core/protocol.ts";
 import { WorkerExitError } from "../errors.ts";
-import type { Job } from "./_dispatch.ts";
+import type { Job } from "./_jobs.ts";
 
 /** One call (or chunk of calls) of a job's function in a worker. */
 export interface Task {

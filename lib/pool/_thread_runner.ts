@@ -2,7 +2,7 @@
 // thread, at most `slots` at a time, each slot having run the initializer
 // first. Calls that never await would starve timers and I/O, so every few
 // milliseconds all slots pause together for one macrotask.
-import type { Job } from "./_dispatch.ts";
+import type { Job } from "./_jobs.ts";
 import { CALL, ITEM, MAP } from "../_core/protocol.ts";
 
 // deno-lint-ignore no-explicit-any

@@ -14,50 +14,17 @@ import { block, blockAsync } from "../sync/_futex.ts";
 import { initRing, type Refused, Ring, ringLength } from "./_ring.ts";
 import { pack, unpack } from "./_serialize.ts";
 import { Adopted, sharedCells } from "../_core/shared.ts";
-import { describe, optionsObject } from "../_core/validate.ts";
+import { describe } from "../_core/validate.ts";
 import { Empty, Full, ProcessError, ShutDown } from "../errors.ts";
+import { asyncDeadline, deadline, NOW } from "./_queue_options.ts";
 import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
+import type { QueueAsyncOptions, QueueOptions } from "./queue_options.ts";
 
-/** Options of a blocking `put()` or `get()`. */
-export interface QueueOptions {
-  /** Whether to wait at all; `false` throws `Full`/`Empty` at once. @default true */
-  block?: boolean;
-  /** The longest wait, in milliseconds. @default undefined (no limit) */
-  timeout?: number;
-}
-
-/** Options of `putAsync()` and `getAsync()`. */
-export interface QueueAsyncOptions {
-  /** The longest wait, in milliseconds. @default undefined (no limit) */
-  timeout?: number;
-}
+export type { QueueAsyncOptions, QueueOptions };
 
 /** Bytes of shared memory per queue; larger items stream through it. */
 const CAPACITY = 1 << 16;
 const UNBOUNDED = 0x7fffffff;
-const SYNC_OPTIONS = ["block", "timeout"] as const;
-const ASYNC_OPTIONS = ["timeout"] as const;
-const NOW = 0;
-
-function deadline(what: string, options: QueueOptions | undefined): number {
-  const { block = true, timeout } = optionsObject(what, options, SYNC_OPTIONS);
-  if (typeof block !== "boolean") {
-    throw new TypeError(
-      `Cannot ${what}: "block" must be a boolean, received ${describe(block)}`,
-    );
-  }
-  const ms = checkTimeout(what, timeout);
-  return block ? deadlineOf(ms) : NOW;
-}
-
-function asyncDeadline(
-  what: string,
-  options: QueueAsyncOptions | undefined,
-): number {
-  const { timeout } = optionsObject(what, options, ASYNC_OPTIONS);
-  return deadlineOf(checkTimeout(what, timeout));
-}
-
 let ringOf: (queue: Queue) => Ring;
 
 function kindOf(queue: Queue): string {
