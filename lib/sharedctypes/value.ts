@@ -16,11 +16,7 @@ import { lockOption } from "./_synchronized.ts";
 import type { SynchronizedOptions } from "./synchronized_options.ts";
 import type { Lock, RLock } from "../sync/lock.ts";
 import type { IntegerTypecode, Typecode, TypecodeValue } from "./typecodes.ts";
-import {
-  checkItem,
-  type TypecodeInfo,
-  typecodeInfo,
-} from "./_typecodes.ts";
+import { checkItem, type TypecodeInfo, typecodeInfo } from "./_typecodes.ts";
 
 export type { SynchronizedOptions } from "./synchronized_options.ts";
 
