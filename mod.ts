@@ -25,6 +25,9 @@ export * from "./lib/sync/lock.ts";
 export * from "./lib/current_process.ts";
 export * from "./lib/process.ts";
 export * from "./lib/wait.ts";
+export * from "./lib/connection/listener.ts";
+export * from "./lib/connection/client.ts";
+export * from "./lib/connection/socket_connection.ts";
 export {
   AsyncResult,
   type AsyncResultCallbacks,
@@ -44,6 +47,11 @@ export type {
 export * from "./lib/sharedctypes/value.ts";
 export * from "./lib/manager/manager.ts";
 export * from "./lib/manager/proxy.ts";
+export * from "./lib/manager/list_proxy.ts";
+export * from "./lib/manager/dict_proxy.ts";
+export * from "./lib/manager/set_proxy.ts";
+export * from "./lib/manager/pool_proxy.ts";
+export * from "./lib/manager/proxy_view.ts";
 export * from "./lib/manager/sync_manager.ts";
 export * from "./lib/manager/sync_proxy.ts";
 export * from "./lib/manager/value_proxy.ts";

@@ -25,7 +25,8 @@ const SLICE_MS = 1000;
 /**
  * Waits until at least one of `objects` is ready, or `timeoutMs` passes,
  * and resolves with those that are ready, in the order given: a
- * `Connection` or `Queue` with data to receive (or, for a connection,
+ * `Connection` (from `Pipe()`, or a `SocketConnection` from `Client()` or
+ * `Listener`) or `Queue` with data to receive (or, for a connection,
  * end-of-file), a promise that has settled (`Process.sentinel`: the child
  * has ended). Omitted or `Infinity`: no limit; 0 or negative: don't wait.
  *

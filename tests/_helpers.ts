@@ -1,10 +1,12 @@
 // Test helpers: fixture paths that work from source (.ts) and from the npm
 // build (.js), and running a fixture script as a separate OS process.
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../lib/_runtime/mod.ts";
-import type { Process } from "../mod.ts";
+import type { Process, SocketAddress } from "../mod.ts";
 
 const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 
@@ -105,4 +107,56 @@ export function within<T>(
       );
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/** The repository's root, whether the tests run from source or the npm build. */
+export const root: string = resolve(
+  fileURLToPath(new URL(".", import.meta.url)),
+  EXT === ".js" ? "../.." : "..",
+);
+
+/** An absolute path: Deno runs its own binary when asked for plain "node". */
+export function findNode(): string {
+  if (runtime.name === "node") return process.execPath;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (existsSync(join(dir, "node"))) return join(dir, "node");
+  }
+  return "node";
+}
+
+/** Runs `command`; resolves with its stdout, rejects with its stderr. */
+export function runCommand(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error) {
+        reject(new Error(`${command} failed: ${stderr}`, { cause: error }));
+      } else resolve(stdout);
+    });
+  });
+}
+
+/**
+ * Starts `tests/fixtures/<name>.ts` on Deno as a separate OS process, and
+ * resolves with it and the address it prints as its first line (JSON).
+ */
+export function startDenoServer(
+  name: string,
+  args: string[],
+): Promise<{ child: ChildProcess; address: SocketAddress }> {
+  const child = spawn(join(root, "node_modules/.bin/deno"), [
+    "run",
+    "-A",
+    join(root, `tests/fixtures/${name}.ts`),
+    ...args,
+  ], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (chunk) => {
+      out += chunk;
+      if (out.includes("\n")) {
+        resolve({ child, address: JSON.parse(out.split("\n")[0]) });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`server exited: ${code}`)));
+  });
 }

@@ -97,12 +97,22 @@ export interface RunManager {
   readonly authkey: Uint8Array;
   /** Serve the SyncManager types (list, dict, Lock, ...). */
   readonly sync: boolean;
-  /** User types: `register(typeid, factory, { exposed })`. */
+  /**
+   * User types: `register(typeid, factory, { exposed, methodToTypeid })`;
+   * `factory` is `null` for a type served only as a method's result.
+   */
   readonly factories: readonly {
     typeid: string;
-    factory: FunctionRef;
+    factory: FunctionRef | null;
     exposed: readonly string[] | null;
+    methodToTypeid: Readonly<Record<string, string>> | null;
   }[];
+  /** `start({ initializer })`: runs in the server before it serves. */
+  readonly initializer: FunctionRef | null;
+  /** Arguments of `initializer`, encoded with `codec.ts`. */
+  readonly initargs: readonly unknown[];
+  /** The modules a SyncManager's `Pool` may run tasks from. */
+  readonly poolModules: readonly string[];
   /** Server options (`debug`, `maxConnections`). */
   readonly server: { readonly debug: boolean; readonly maxConnections: number };
 }

@@ -32,12 +32,7 @@ const MODULES: Record<string, () => Promise<unknown>> = {
   ShareableList: () => import("../sharedctypes/shareable_list.ts"),
   SharedMemoryManager: () => import("../sharedctypes/shared_memory_manager.ts"),
   // Every proxy class, so a rebuilt proxy gets its own (not AutoProxy).
-  ManagerProxy: () =>
-    Promise.all([
-      import("../manager/proxy.ts"),
-      import("../manager/sync_proxy.ts"),
-      import("../manager/value_proxy.ts"),
-    ]),
+  ManagerProxy: () => import("../manager/_proxies.ts"),
 };
 
 function isPlainObject(value: object): boolean {

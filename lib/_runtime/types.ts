@@ -1,8 +1,11 @@
 // The interfaces every runtime adapter implements: what the library needs
 // from a runtime (workers, a parent channel, serialization, TCP).
-import type { SocketAddress } from "../socket_address.ts";
+import type { SocketAddress, UnixSocketAddress } from "../socket_address.ts";
 
-export type { SocketAddress };
+export type { SocketAddress, UnixSocketAddress };
+
+/** A TCP endpoint or a Unix socket's path. */
+export type AnyAddress = SocketAddress | UnixSocketAddress;
 
 /** The runtimes this library supports. */
 export type RuntimeName = "deno" | "bun" | "node";
@@ -69,6 +72,8 @@ export interface Socket {
   write(bytes: Uint8Array): void;
   /** Drops the connection at once; `close` follows. */
   close(): void;
+  /** Sends what is queued, then closes; `close` follows. */
+  end?(): void;
   /** Lets the process exit while this socket is open. */
   unref(): void;
   /** Undoes `unref()`. */
@@ -79,16 +84,26 @@ export interface Socket {
   pause(): void;
   /** Undoes `pause()`. */
   resume(): void;
+  /** The peer's TCP address, if known (not for Unix sockets). */
+  readonly remote?: SocketAddress;
 }
 
-/** A listening TCP server. */
-export interface Listener {
+/** A listening TCP or Unix socket server. */
+export interface Listener<A extends AnyAddress = SocketAddress> {
   /** Where it listens (the real port when 0 was asked for). */
-  readonly address: SocketAddress;
+  readonly address: A;
   /** Stops accepting connections; open connections stay. */
   close(): void;
   /** Lets the process exit while it listens. */
   unref(): void;
+  /** Undoes `unref()`. */
+  ref(): void;
+}
+
+/** Options of a runtime's `listen`. */
+export interface ListenOptions {
+  /** The OS's queue of connections not yet accepted. */
+  readonly backlog?: number;
 }
 
 /** The part of `import.meta` that tells whether a module is the script. */
@@ -117,10 +132,11 @@ export interface Runtime {
   /** Rebuilds a value from {@linkcode Runtime.serialize}'s bytes. */
   deserialize(bytes: Uint8Array): unknown;
   /** Listens on `address`; `accept` gives each connection its callbacks. */
-  listen(
-    address: SocketAddress,
+  listen<A extends AnyAddress>(
+    address: A,
     accept: (socket: Socket) => SocketEvents,
-  ): Promise<Listener>;
-  /** Opens a TCP connection to `address`; rejects if it cannot. */
-  connect(address: SocketAddress, events: SocketEvents): Promise<Socket>;
+    options?: ListenOptions,
+  ): Promise<Listener<A>>;
+  /** Opens a connection to `address`; rejects if it cannot. */
+  connect(address: AnyAddress, events: SocketEvents): Promise<Socket>;
 }

@@ -9,11 +9,9 @@ import {
   type SocketEvents,
 } from "../_runtime/mod.ts";
 import { decodeThrown, type EncodedThrown } from "../_core/codec.ts";
-import { answer, challenge, refused, verify } from "./_auth.ts";
+import { clientHandshake } from "../connection/_handshake.ts";
 import {
-  ANSWER,
   CALL,
-  CHALLENGE,
   CREATE,
   DECREF,
   INCREF,
@@ -21,14 +19,12 @@ import {
   OK,
   type Operation,
   PROTOCOL_VERSION,
-  REFUSED,
   SHUTDOWN,
   STATS,
   UNLEND,
-  WELCOME,
 } from "./_protocol.ts";
-import { MessageStream } from "./_stream.ts";
-import type { TokenHandler, WireToken } from "./_wire.ts";
+import { MessageStream } from "../connection/_stream.ts";
+import type { TokenHandler, WireToken } from "../connection/_wire.ts";
 import type { ProxyToken } from "./proxy_token.ts";
 import { AuthenticationError, ProcessError, RemoteError } from "../errors.ts";
 
@@ -109,6 +105,11 @@ export class ManagerClient implements TokenHandler {
   readonly authkey: Uint8Array;
   /** Set once the server has recognised this client as in-process. */
   localKey: Uint8Array | undefined;
+  /**
+   * Proxy classes by typeid for this server (register's `proxytype` on a
+   * manager of this thread), before the ones every server shares.
+   */
+  readonly proxyTypes: Map<string, ProxyMaker> = new Map();
   #where: string;
   #serverId = "";
   #socket: Socket | null = null;
@@ -181,17 +182,14 @@ export class ManagerClient implements TokenHandler {
 
   /** The proxy of object `id`, adopting the reference the server gave us. */
   adopt(typeid: string, id: number): unknown {
-    adopter = this;
-    try {
-      return makeProxy({
-        typeid,
-        id,
-        address: this.address,
-        authkey: this.authkey,
-      });
-    } finally {
-      adopter = null;
-    }
+    const token: AdoptedToken = {
+      typeid,
+      id,
+      address: this.address,
+      authkey: this.authkey,
+      [HELD_BY]: this,
+    };
+    return (this.proxyTypes.get(typeid) ?? makeProxy)(token);
   }
 
   /** Closes the connection; pending calls reject. */
@@ -257,22 +255,19 @@ export class ManagerClient implements TokenHandler {
       this.#socket = socket;
       this.#stream.attach(socket);
       socket.ref(); // until the handshake is done
-      const [, question, version] = await this.#greeting(CHALLENGE);
-      this.#checkVersion(version);
-      const mine = challenge();
-      const reply: unknown[] = [
-        ANSWER,
-        await answer(this.authkey, question as Uint8Array),
-      ];
-      reply.push(mine, PROTOCOL_VERSION);
-      if (this.localKey !== undefined) reply.push(this.localKey);
-      this.#stream.send(reply, "handshake");
-      const [, digest, serverId, localKey] = await this.#greeting(WELCOME);
-      if (!await verify(this.authkey, mine, digest)) {
-        throw new AuthenticationError(
-          `Cannot connect to manager at ${this.#where}: the server did not prove it knows the authkey`,
-        );
-      }
+      const where = this.#where;
+      const [, , serverId, localKey] = await clientHandshake({
+        authkey: this.authkey,
+        version: PROTOCOL_VERSION,
+        extra: this.localKey === undefined ? [] : [this.localKey],
+        next: () => this.#greeting(),
+        send: (message) => this.#stream.send(message, "handshake"),
+        versionError: (theirs) => this.#versionError(theirs),
+        error: (why, auth) =>
+          new (auth ? AuthenticationError : ProcessError)(
+            `Cannot connect to manager at ${where}: ${why}`,
+          ),
+      });
       if (localKey instanceof Uint8Array) this.localKey = localKey;
       this.#serverId = String(serverId);
     } catch (error) {
@@ -290,31 +285,25 @@ export class ManagerClient implements TokenHandler {
     this.#flush();
   }
 
-  #checkVersion(version: unknown): void {
-    if (version === PROTOCOL_VERSION) return;
-    throw new ProcessError(
+  #versionError(version: unknown): ProcessError {
+    if (typeof version === "string") {
+      return new ProcessError(
+        `Cannot connect to manager at ${this.#where}: it is a Listener (${version}), not a manager server`,
+      );
+    }
+    return new ProcessError(
       `Cannot connect to manager at ${this.#where}: it speaks manager protocol version ${
         typeof version === "number" ? version : 1
       }, this client version ${PROTOCOL_VERSION} (the two sides run different versions of @seed/multiprocessing)`,
     );
   }
 
-  async #greeting(expected: string): Promise<unknown[]> {
+  async #greeting(): Promise<unknown[]> {
     while (this.#greetings.length === 0) {
       if (this.#error !== null) throw this.#error;
       await new Promise<void>((resolve) => this.#greeted = resolve);
     }
-    const message = this.#greetings.shift()!;
-    if (message[0] === REFUSED) {
-      if (message[1] === "version") this.#checkVersion(message[2]);
-      throw refused(this.#where);
-    }
-    if (message[0] !== expected) {
-      throw new ProcessError(
-        `Cannot connect to manager at ${this.#where}: unexpected handshake message`,
-      );
-    }
-    return message;
+    return this.#greetings.shift()!;
   }
 
   #receive(message: unknown[]): void {
@@ -351,17 +340,29 @@ export class ManagerClient implements TokenHandler {
 }
 
 const clients = new Map<string, ManagerClient>();
-/** The client adopting a reference for the proxy being built, if any. */
-let adopter: ManagerClient | null = null;
+/**
+ * On a token built from a reply: the client that already holds the
+ * reference the server counted for it. The token carries it to the proxy's
+ * constructor (through any registered proxy type), which takes it once.
+ */
+const HELD_BY = Symbol("heldBy");
+
+interface AdoptedToken extends ProxyToken {
+  [HELD_BY]?: ManagerClient;
+}
 
 /**
  * The client a new proxy of `token` uses; the proxy holds one reference:
  * the one a reply just gave its client, or one asked for now.
  */
 export function attachProxy(token: ProxyToken): ManagerClient {
-  const client = adopter ?? clientOf(token.address, token.authkey);
-  if (adopter !== null) adopter = null;
-  else client.notify(INCREF, token.id);
+  const held = (token as AdoptedToken)[HELD_BY];
+  if (held !== undefined) {
+    delete (token as AdoptedToken)[HELD_BY];
+    return held;
+  }
+  const client = clientOf(token.address, token.authkey);
+  client.notify(INCREF, token.id);
   return client;
 }
 

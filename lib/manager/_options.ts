@@ -1,5 +1,5 @@
 // The checks of BaseManager's options, and what they come to.
-import { authkeyBytes } from "./_auth.ts";
+import { authkeyBytes } from "../connection/_auth.ts";
 import { moduleUrls } from "../_core/function_ref.ts";
 import { describe, optionsObject } from "../_core/validate.ts";
 import type { SocketAddress } from "../_runtime/mod.ts";

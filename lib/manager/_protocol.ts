@@ -10,37 +10,18 @@ import type { EncodedThrown } from "../_core/codec.ts";
 export const PROTOCOL_VERSION = 2;
 
 // ── Handshake ───────────────────────────────────────────────────────────
-// server → client  [CHALLENGE, question, version]
-// client → server  [ANSWER, digest, question, version]
-// server → client  [WELCOME, digest, serverId]  or  [REFUSED, reason]
-
-export const CHALLENGE = "challenge";
-export const ANSWER = "answer";
-export const WELCOME = "welcome";
-export const REFUSED = "refused";
-
-export type Challenge = [
-  kind: typeof CHALLENGE,
-  question: Uint8Array,
-  version: number,
-];
-export type Answer = [
-  kind: typeof ANSWER,
-  digest: Uint8Array,
-  question: Uint8Array,
-  version: number,
-];
-export type Welcome = [
-  kind: typeof WELCOME,
-  digest: Uint8Array,
-  serverId: string,
-];
-/** Why a handshake failed: the key, or the version (with the server's). */
-export type Refused = [
-  kind: typeof REFUSED,
-  reason?: "authkey" | "version",
-  version?: number,
-];
+// The one handshake of every socket this library opens (see
+// ../connection/_handshake.ts); the manager announces PROTOCOL_VERSION.
+export {
+  ANSWER,
+  type Answer,
+  CHALLENGE,
+  type Challenge,
+  REFUSED,
+  type Refused,
+  WELCOME,
+  type Welcome,
+} from "../connection/_handshake.ts";
 
 // ── Operations ──────────────────────────────────────────────────────────
 // client → server  [requestId, op, ...arguments]; requestId 0 = no reply
@@ -130,7 +111,7 @@ export interface ServerStats {
 
 // ── Limits ──────────────────────────────────────────────────────────────
 
-/** The largest frame either side sends or accepts (64 MiB). */
-export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
-/** The largest frame accepted before the handshake is done. */
-export const HANDSHAKE_FRAME_BYTES = 1024;
+export {
+  HANDSHAKE_FRAME_BYTES,
+  MAX_FRAME_BYTES,
+} from "../connection/_frames.ts";

@@ -12,8 +12,9 @@ import {
   type SocketEvents,
 } from "../_runtime/mod.ts";
 import { describe } from "../_core/validate.ts";
+import { getLogger } from "../logging.ts";
 import { exposedMethod } from "./_exposed.ts";
-import type { PartialBudget } from "./_frames.ts";
+import type { PartialBudget } from "../connection/_frames.ts";
 import {
   CALL,
   CREATE,
@@ -28,17 +29,30 @@ import {
 import { callAs } from "./_served/caller.ts";
 import type { Factory } from "./_served/objects.ts";
 import { ServedRef } from "./_served/ref.ts";
+import { release } from "./_served/release.ts";
 import { waitingCalls } from "./_served/waiters.ts";
 import { Session, type SessionHost, type SessionLimits } from "./_session.ts";
-import type { WireToken } from "./_wire.ts";
+import type { WireToken } from "../connection/_wire.ts";
 
 /** What a server needs to run. */
 export interface ServerConfig {
   readonly address: SocketAddress;
   readonly authkey: Uint8Array;
-  readonly factories: ReadonlyMap<string, Factory>;
+  /**
+   * How each typeid is built; `null` for a typeid served only as what a
+   * method returns (`methodToTypeid`), which is then served as it is.
+   */
+  readonly factories: ReadonlyMap<string, Factory | null>;
   /** The methods a proxy may call, by typeid (else the public ones). */
   readonly exposed?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * By typeid: the methods whose result is served as a new object of the
+   * given typeid, the caller getting its proxy (Python's method_to_typeid).
+   */
+  readonly methodToTypeid?: ReadonlyMap<
+    string,
+    Readonly<Record<string, string>>
+  >;
   /** Send server-side stacks to every client, not only in-process ones. */
   readonly debug?: boolean;
   /** Most connections at once. @default 512 */
@@ -83,7 +97,10 @@ export class ManagerServer implements SessionHost {
   readonly budget: PartialBudget;
   #config: ServerConfig;
   #exposed = new Map<string, ReadonlySet<string>>();
+  #resultTypes = new Map<string, ReadonlyMap<string, string>>();
   #objects = new Map<number, Entry>();
+  /** Released objects still winding down (a closed Pool's running tasks). */
+  #draining = new Set<object>();
   #loans = new Map<string, { session: Session; id: number }>();
   #early = new Set<string>();
   #nextId = 1;
@@ -102,6 +119,17 @@ export class ManagerServer implements SessionHost {
     this.budget = { held: 0, limit: config.partialBytes ?? 256 * 1024 * 1024 };
     for (const [typeid, names] of config.exposed ?? []) {
       this.#exposed.set(typeid, new Set(names));
+    }
+    for (const [typeid, methods] of config.methodToTypeid ?? []) {
+      const targets = new Map(Object.entries(methods));
+      for (const [method, target] of targets) {
+        if (!config.factories.has(target)) {
+          throw new TypeError(
+            `Cannot serve ${typeid}: methodToTypeid maps ${method}() to a typeid no one registered, received "${target}"`,
+          );
+        }
+      }
+      this.#resultTypes.set(typeid, targets);
     }
     this.#done = new Promise((resolve) => this.#finish = resolve);
   }
@@ -131,7 +159,11 @@ export class ManagerServer implements SessionHost {
         );
       }
     }
+    const first = this.#listener === null;
     this.#listener = await this.#listening;
+    const { hostname, port } = this.#listener.address;
+    // Python's line, at its level (INFO), from the server's thread.
+    if (first) getLogger().info("manager serving at %s:%d", hostname, port);
     return this.#listener.address;
   }
 
@@ -148,13 +180,35 @@ export class ManagerServer implements SessionHost {
     return this.#done;
   }
 
-  /** Stops listening and drops every session. */
+  /**
+   * Stops listening and drops every session; `serveForever()` resolves once
+   * the objects that hold resources (a Pool's workers) have let them go.
+   */
   shutdown(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    const released = this.#releaseAll();
     this.#listener?.close();
     for (const session of this.#sessions) session.kill();
-    this.#finish();
+    released.then(this.#finish);
+  }
+
+  /**
+   * Releases every object, and those still winding down (terminating
+   * pools): the server is stopping.
+   */
+  #releaseAll(): Promise<unknown> {
+    const values = [...this.#objects.values()].map((entry) => entry.value);
+    values.push(...this.#draining);
+    this.#objects.clear();
+    this.#draining.clear();
+    return Promise.all(values.map((value) => release(value, true)));
+  }
+
+  /** Releases an object no client refers to any more; it may wind down. */
+  #drop(value: object): void {
+    this.#draining.add(value);
+    release(value, false).then(() => this.#draining.delete(value));
   }
 
   #accept(socket: Socket): SocketEvents {
@@ -227,9 +281,12 @@ export class ManagerServer implements SessionHost {
       case UNLEND:
         return this.#unlend(a);
       case SHUTDOWN:
-        // After the reply is flushed (flushes are microtasks).
-        setTimeout(() => this.shutdown(), 0);
-        return;
+        // Resources first (the reply tells the owner its pools are gone),
+        // then the server, after the reply is flushed (flushes are
+        // microtasks).
+        return this.#releaseAll().then(() => {
+          setTimeout(() => this.shutdown(), 0);
+        });
       case STATS:
         return {
           objects: this.#objects.size,
@@ -279,35 +336,82 @@ export class ManagerServer implements SessionHost {
     const entry = this.#objects.get(id);
     if (entry === undefined) return;
     entry.refs -= count;
-    if (entry.refs <= 0) this.#objects.delete(id);
+    if (entry.refs <= 0) {
+      this.#objects.delete(id);
+      this.#drop(entry.value);
+    }
   }
 
   /** Builds an object; the creating client holds the first reference. */
-  #create(session: Session, typeid: unknown, args: unknown): number {
+  #create(
+    session: Session,
+    typeid: unknown,
+    args: unknown,
+  ): number | Promise<number> {
     const factory = typeof typeid === "string"
       ? this.#config.factories.get(typeid)
       : undefined;
-    if (factory === undefined) {
+    if (factory === undefined || factory === null) {
       throw new TypeError(
-        `Cannot create object: unknown typeid, received ${describe(typeid)}`,
+        `Cannot create object: ${
+          factory === null
+            ? "this typeid is served only as a method's result"
+            : "unknown typeid"
+        }, received ${describe(typeid)}`,
       );
     }
-    const value = callAs(session.caller, () =>
+    const made = callAs(session.caller, () =>
       factory(
         Array.isArray(args) ? args : [],
-        (arg) =>
-          arg instanceof ServedRef ? this.#objects.get(arg.id)?.value : arg,
+        (arg) => this.#resolve(arg),
       ));
+    const hold = (value: object) => {
+      const id = this.#serve(typeid as string, value, session);
+      this.hold(session, id);
+      return id;
+    };
+    return made instanceof Promise ? made.then(hold) : hold(made);
+  }
+
+  #resolve(arg: unknown): unknown {
+    return arg instanceof ServedRef ? this.#objects.get(arg.id)?.value : arg;
+  }
+
+  /**
+   * Lists a new object with no reference yet (the caller takes the first);
+   * one made for a client that has left is released at once.
+   */
+  #serve(typeid: string, value: object, session: Session): number {
     const id = this.#nextId++;
-    const exposed = this.#exposed.get(typeid as string) ?? null;
-    this.#objects.set(id, {
-      typeid: typeid as string,
-      value,
-      exposed,
-      refs: 0,
-    });
-    this.hold(session, id);
+    const exposed = this.#exposed.get(typeid) ?? null;
+    this.#objects.set(id, { typeid, value, exposed, refs: 0 });
+    if (!session.caller.alive || this.#stopped) {
+      this.#objects.delete(id);
+      if (this.#stopped) release(value, true);
+      else this.#drop(value);
+    }
     return id;
+  }
+
+  /** A method's result as a new served object of `typeid`, for its proxy. */
+  #served(session: Session, typeid: string, result: unknown): ServedRef {
+    const factory = this.#config.factories.get(typeid);
+    const value = factory
+      ? callAs(
+        session.caller,
+        () => factory([result], (arg) => this.#resolve(arg)),
+      )
+      : result;
+    if (
+      typeof value !== "object" || value === null || value instanceof Promise
+    ) {
+      throw new TypeError(
+        `Cannot serve the result as ${typeid}: it is not an object, received ${
+          describe(value)
+        }`,
+      );
+    }
+    return new ServedRef(typeid, this.#serve(typeid, value, session));
   }
 
   #call(
@@ -325,9 +429,14 @@ export class ManagerServer implements SessionHost {
       );
     }
     const fn = exposedMethod(entry.value, entry.typeid, method, entry.exposed);
-    return callAs(
+    const result = callAs(
       session.caller,
       () => fn.apply(entry.value, Array.isArray(args) ? args : []),
     );
+    const typeid = this.#resultTypes.get(entry.typeid)?.get(method as string);
+    if (typeid === undefined) return result;
+    return result instanceof Promise
+      ? result.then((value) => this.#served(session, typeid, value))
+      : this.#served(session, typeid, result);
   }
 }

@@ -5,24 +5,26 @@
 // disconnected.
 import type { Socket, SocketEvents } from "../_runtime/mod.ts";
 import { type EncodedThrown, encodeThrown } from "../_core/codec.ts";
-import { answer, challenge, sameBytes, verify } from "./_auth.ts";
-import type { PartialBudget } from "./_frames.ts";
+import { challenge, sameBytes } from "../connection/_auth.ts";
+import {
+  challengeMessage,
+  checkAnswer,
+  welcomeMessage,
+} from "../connection/_handshake.ts";
+import type { PartialBudget } from "../connection/_frames.ts";
 import {
   ANSWER,
-  CHALLENGE,
   FAILED,
   HANDSHAKE_FRAME_BYTES,
   MAX_FRAME_BYTES,
   OK,
   PROTOCOL_VERSION,
-  REFUSED,
   type Refused,
-  WELCOME,
 } from "./_protocol.ts";
 import { Caller } from "./_served/caller.ts";
 import { ServedRef } from "./_served/ref.ts";
-import { MessageStream } from "./_stream.ts";
-import type { TokenHandler, WireToken } from "./_wire.ts";
+import { MessageStream } from "../connection/_stream.ts";
+import type { TokenHandler, WireToken } from "../connection/_wire.ts";
 
 /** The limits a server puts on each connection. */
 export interface SessionLimits {
@@ -102,7 +104,7 @@ export class Session implements TokenHandler {
     if (!local) {
       this.#timer = setTimeout(() => this.kill(), host.limits.handshakeTimeout);
     }
-    this.#stream.send([CHALLENGE, this.#question, PROTOCOL_VERSION], "");
+    this.#stream.send(challengeMessage(this.#question, PROTOCOL_VERSION), "");
   }
 
   /** Whether the handshake is done. */
@@ -150,26 +152,29 @@ export class Session implements TokenHandler {
   }
 
   async #handshake(message: unknown[]): Promise<void> {
-    const [, digest, question, version, localKey] = message;
     const host = this.#host;
-    if (version !== PROTOCOL_VERSION) {
-      return this.#refuse([REFUSED, "version", PROTOCOL_VERSION], 0);
-    }
-    const ok = await verify(host.authkey, this.#question, digest);
+    const theirs = await checkAnswer(
+      host.authkey,
+      PROTOCOL_VERSION,
+      this.#question,
+      message,
+    );
     if (this.#state === "dead") return;
-    if (!ok || !(question instanceof Uint8Array)) {
-      return this.#refuse([REFUSED, "authkey"], host.limits.refusalDelay);
+    if (!(theirs instanceof Uint8Array)) {
+      const delay = theirs[1] === "version" ? 0 : host.limits.refusalDelay;
+      return this.#refuse(theirs, delay);
     }
     if (!host.admit(this)) return this.kill();
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    const localKey = message[4];
     this.#local ||= localKey instanceof Uint8Array &&
       sameBytes(localKey, host.localKey);
     this.#state = "ready";
     this.#stream.limit = MAX_FRAME_BYTES;
-    const welcome = [WELCOME, await answer(host.authkey, question), host.id];
-    if (this.#local) welcome.push(host.localKey);
-    this.#stream.send(welcome, "");
+    const extra: unknown[] = [host.id];
+    if (this.#local) extra.push(host.localKey);
+    this.#stream.send(await welcomeMessage(host.authkey, theirs, extra), "");
   }
 
   /** Refuses after `delay` ms, which slows down guessing the authkey. */

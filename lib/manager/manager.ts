@@ -9,69 +9,40 @@ import type { SocketAddress, WorkerHandle } from "../_runtime/mod.ts";
 import { identity, nextPid } from "../_core/identity.ts";
 import { functionRef } from "../_core/function_ref.ts";
 import type { RunManager } from "../_core/protocol.ts";
-import { describe, optionsObject } from "../_core/validate.ts";
+import { describe } from "../_core/validate.ts";
 import { clientOf, type ManagerClient } from "./_client.ts";
-import { checkExposed } from "./_exposed.ts";
 import { managerSettings } from "./_options.ts";
 import { CREATE, SHUTDOWN } from "./_protocol.ts";
-import { SYNC_TYPES, syncFactories } from "./_served/objects.ts";
+import {
+  checkResultTypes,
+  startSettings,
+  TYPEID,
+  type TypeSettings,
+  typeSettings,
+} from "./_register.ts";
+import { POOL_MODULES, SYNC_TYPES, syncTypes } from "./_served/objects.ts";
 import { ManagerServer } from "./_server.ts";
 import { startServer } from "./_start.ts";
-import { factoryOf } from "./_worker.ts";
+import { factoryOf, serverTypes } from "./_server_types.ts";
 import { ProcessError } from "../errors.ts";
 import type { AutoProxy, BaseProxy } from "./proxy.ts";
+import type {
+  BaseManagerOptions,
+  Registered,
+  RegisterOptions,
+  StartOptions,
+} from "./manager_options.ts";
 import { Server } from "./server.ts";
 
 export type { SocketAddress } from "../socket_address.ts";
 export { Server } from "./server.ts";
+export type {
+  BaseManagerOptions,
+  Registered,
+  RegisterOptions,
+  StartOptions,
+} from "./manager_options.ts";
 
-/** Options of {@linkcode BaseManager}. */
-export interface BaseManagerOptions {
-  /**
-   * Where the server listens (`start`, `getServer`) or is (`connect`).
-   * Port 0 picks a free port. @default { hostname: "127.0.0.1", port: 0 }
-   */
-  address?: { hostname?: string; port?: number };
-  /**
-   * The secret both sides prove they know (HMAC-SHA256 challenge) before
-   * any request. @default 32 random bytes (required for `connect`)
-   */
-  authkey?: string | Uint8Array;
-  /**
-   * Modules whose exports are registered factories: `start()` sends those
-   * by reference, so they may use their module's imports.
-   */
-  module?: string | URL | readonly (string | URL)[];
-  /**
-   * Send server-side stacks with errors to every client. By default only
-   * clients in the server's own OS process get them; remote clients get
-   * the error's class and message. @default false
-   */
-  debug?: boolean;
-  /**
-   * The most client connections the server accepts at once (connections
-   * still in their handshake are capped at 64 within these).
-   * @default 512
-   */
-  maxConnections?: number;
-}
-
-/** Options of {@linkcode BaseManager.register}. */
-export interface RegisterOptions {
-  /**
-   * The methods a proxy may call, exactly (it may name a `_` method on
-   * purpose; never `constructor` or `__proto__`). @default the public
-   * methods: those whose name does not start with `_`
-   */
-  exposed?: readonly string[];
-}
-
-/** The factory methods `register` adds to a manager. */
-export type Registered<K extends string, A extends unknown[], T> = {
-  readonly [P in K]: (...args: A) => Promise<AutoProxy<T>>;
-};
-
-const TYPEID = /^[A-Za-z$][\w$]*$/;
 let created = 0;
 
 /**
@@ -107,7 +78,7 @@ export class BaseManager {
   #debug: boolean;
   #maxConnections: number;
   #factories = new Map<string, unknown>();
-  #exposed = new Map<string, readonly string[]>();
+  #types = new Map<string, TypeSettings>();
   #state: "initial" | "started" | "connected" | "shut down" = "initial";
   #worker: WorkerHandle | null = null;
   #client: ManagerClient | null = null;
@@ -140,28 +111,63 @@ export class BaseManager {
   }
 
   /**
-   * Registers a type: the server builds objects with `factory` (a class or
-   * a function), and the manager gains a method `typeid(...args)` that
-   * creates one and resolves its proxy. Only public methods (not starting
-   * with `_`) are callable through the proxy, unless `options.exposed`
-   * names the list. A client that `connect`s may register a typeid without
-   * a factory.
+   * Registers a type, like Python's `register`: the server builds objects
+   * with `factory` (a class or a function), and the manager gains a method
+   * `typeid(...args)` that creates one and resolves its proxy. Only public
+   * methods (not starting with `_`) are callable through the proxy, unless
+   * `options.exposed` names the list. A client that `connect`s may register
+   * a typeid without a factory (to set its proxy type).
    *
    * @param typeid A name such as `"Counter"`.
-   * @param factory Builds the served object; omitted on clients.
-   * @param options `exposed`: the methods a proxy may call.
+   * @param factory Builds the served object; omitted on clients, and for
+   * types only methods return (those are then served as returned).
+   * @param options `exposed`, `methodToTypeid`, `proxytype`, `createMethod`.
    * @returns This manager, typed with the new method.
    * @throws {TypeError} If `typeid` is not an identifier or is taken,
-   * `factory` is not a function, or `exposed` is not a list of names.
+   * `factory` is not a function, or an option is of the wrong type.
    * @throws {ProcessError} If the manager already started.
+   * @example Usage
+   * ```ts
+   * import { BaseManager, BaseProxy } from "@seed/multiprocessing";
+   * import assert from "node:assert/strict";
+   *
+   * class Folder {
+   *   open(name: string): { name(): string } {
+   *     return { name: () => name };
+   *   }
+   * }
+   * class FolderProxy extends BaseProxy {
+   *   open(name: string): Promise<BaseProxy & { name(): Promise<string> }> {
+   *     return this.callMethod("open", [name]) as never;
+   *   }
+   * }
+   * const manager = new BaseManager()
+   *   .register("Folder", Folder, {
+   *     proxytype: FolderProxy,
+   *     methodToTypeid: { open: "File" }, // open() returns a proxy
+   *   })
+   *   .register("File", undefined, { createMethod: false });
+   * await manager.start();
+   * const folder = await manager.Folder();
+   * assert.ok(folder instanceof FolderProxy);
+   * const file = await folder.open("a.txt");
+   * assert.equal(file.typeid, "File");
+   * assert.equal(await file.name(), "a.txt");
+   * await manager.shutdown();
+   * ```
    */
-  register<K extends string, A extends unknown[] = unknown[], T = object>(
+  register<
+    K extends string,
+    A extends unknown[] = unknown[],
+    T = object,
+    P = AutoProxy<T>,
+  >(
     typeid: K,
     factory?: ((...args: A) => T) | (new (...args: A) => T),
-    options?: RegisterOptions,
-  ): this & Registered<K, A, T> {
+    options?: RegisterOptions<P>,
+  ): this & Registered<K, A, P> {
     const what = "register manager type";
-    const { exposed } = optionsObject(what, options, ["exposed"]);
+    const settings = typeSettings(what, options);
     if (typeof typeid !== "string" || !TYPEID.test(typeid)) {
       throw new TypeError(
         `Cannot ${what}: typeid must be an identifier, received ${
@@ -169,7 +175,9 @@ export class BaseManager {
         }`,
       );
     }
-    if (typeid in this && !this.#factories.has(typeid)) {
+    if (
+      settings.createMethod && typeid in this && !this.#types.has(typeid)
+    ) {
       throw new TypeError(
         `Cannot ${what}: the name is taken by a manager member, received "${typeid}"`,
       );
@@ -187,24 +195,56 @@ export class BaseManager {
       );
     }
     this.#factories.set(typeid, factory);
-    if (exposed !== undefined) {
-      this.#exposed.set(typeid, checkExposed(what, exposed));
+    this.#types.set(typeid, settings);
+    if (settings.createMethod) {
+      Object.defineProperty(this, typeid, {
+        value: (...args: unknown[]) => this.create(typeid, ...args),
+        configurable: true,
+      });
+    } else if (Object.hasOwn(this, typeid)) {
+      delete (this as Record<string, unknown>)[typeid];
     }
-    Object.defineProperty(this, typeid, {
-      value: (...args: unknown[]) => this.create(typeid, ...args),
-      configurable: true,
-    });
-    return this as this & Registered<K, A, T>;
+    return this as this & Registered<K, A, P>;
   }
 
   /**
-   * Starts the server in a new worker and connects to it.
+   * Starts the server in a new worker and connects to it. Like Python's
+   * `start(initializer, initargs)`, `initializer(...initargs)` runs in the
+   * server's thread before it serves.
    *
+   * @param options `initializer` and `initargs`.
+   * @throws {TypeError} If an option is of the wrong type.
    * @throws {ProcessError} If already started or shut down, or the server
-   * cannot start (for example, the address is in use).
+   * cannot start (for example, the address is in use, or the initializer
+   * threw: its message follows).
+   * @example Usage
+   * ```ts
+   * import { BaseManager } from "@seed/multiprocessing";
+   * import assert from "node:assert/strict";
+   *
+   * class Settings {
+   *   mode(): unknown {
+   *     return (globalThis as Record<string, unknown>).mode;
+   *   }
+   * }
+   * const manager = new BaseManager().register("Settings", Settings);
+   * await manager.start({
+   *   initializer: (mode: string) => {
+   *     (globalThis as Record<string, unknown>).mode = mode;
+   *   },
+   *   initargs: ["fast"],
+   * });
+   * assert.equal(await (await manager.Settings()).mode(), "fast");
+   * await manager.shutdown();
+   * ```
    */
-  async start(): Promise<void> {
+  async start(options?: StartOptions): Promise<void> {
     this.#expect("start manager");
+    const { initializer, initargs } = startSettings(options, this.#modules);
+    checkResultTypes(
+      this.#types,
+      this.#servesSyncTypes() ? syncTypes([]).factories.keys() : [],
+    );
     const message: RunManager = {
       type: "manager",
       identity: {
@@ -215,18 +255,12 @@ export class BaseManager {
       address: this.#address,
       authkey: this.#authkey,
       sync: this.#servesSyncTypes(),
-      factories: [...this.#factories]
-        .filter(([, factory]) => factory !== undefined)
-        .map(([typeid, factory]) => ({
-          typeid,
-          factory: functionRef(
-            "start manager",
-            "factory",
-            factory,
-            this.#modules,
-          ),
-          exposed: this.#exposed.get(typeid) ?? null,
-        })),
+      factories: this.#registered((factory) =>
+        functionRef("start manager", "factory", factory, this.#modules)
+      ),
+      initializer,
+      initargs,
+      poolModules: this.#poolModules(),
       server: { debug: this.#debug, maxConnections: this.#maxConnections },
     };
     this.#state = "started";
@@ -234,7 +268,7 @@ export class BaseManager {
       const { worker, address, client } = await startServer(message);
       this.#worker = worker;
       this.#address = address;
-      this.#client = client;
+      this.#useClient(client);
     } catch (error) {
       this.#state = "shut down";
       throw error;
@@ -250,9 +284,10 @@ export class BaseManager {
   async connect(): Promise<void> {
     this.#expect("connect manager");
     this.#state = "connected";
-    this.#client = clientOf(this.#address, this.#authkey);
+    const client = clientOf(this.#address, this.#authkey);
+    this.#useClient(client);
     try {
-      await this.#client.ready;
+      await client.ready;
     } catch (error) {
       this.#state = "initial";
       throw error;
@@ -270,17 +305,14 @@ export class BaseManager {
    */
   getServer(): Server {
     this.#expect("get manager server");
-    const factories = this.#servesSyncTypes() ? syncFactories() : new Map();
-    for (const [typeid, factory] of this.#factories) {
-      if (factory !== undefined) {
-        factories.set(typeid, factoryOf(typeid, factory));
-      }
-    }
     this.#server = new ManagerServer({
       address: this.#address,
       authkey: this.#authkey,
-      factories,
-      exposed: this.#exposed,
+      ...serverTypes(
+        this.#servesSyncTypes(),
+        this.#poolModules(),
+        this.#registered((factory, typeid) => factoryOf(typeid, factory)),
+      ),
       debug: this.#debug,
       maxConnections: this.#maxConnections,
     });
@@ -330,6 +362,39 @@ export class BaseManager {
 
   #servesSyncTypes(): boolean {
     return SYNC_TYPES in this.constructor;
+  }
+
+  /** The registered types, each factory made into what `make` returns. */
+  #registered<F>(make: (factory: unknown, typeid: string) => F): {
+    typeid: string;
+    factory: F | null;
+    exposed: readonly string[] | null;
+    methodToTypeid: Readonly<Record<string, string>> | null;
+  }[] {
+    return [...this.#types].map(([typeid, type]) => {
+      const factory = this.#factories.get(typeid);
+      return {
+        typeid,
+        factory: factory === undefined ? null : make(factory, typeid),
+        exposed: type.exposed,
+        methodToTypeid: type.methodToTypeid,
+      };
+    });
+  }
+
+  #poolModules(): readonly string[] {
+    return (this as unknown as { [POOL_MODULES]?: readonly string[] })[
+      POOL_MODULES
+    ] ??
+      [];
+  }
+
+  /** Connects through `client`, which builds this manager's proxy types. */
+  #useClient(client: ManagerClient): void {
+    this.#client = client;
+    for (const [typeid, { proxyMaker }] of this.#types) {
+      if (proxyMaker !== null) client.proxyTypes.set(typeid, proxyMaker);
+    }
   }
 
   #expect(what: string): void {

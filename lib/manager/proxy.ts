@@ -20,13 +20,21 @@ import {
   type ManagerClient,
   type ProxyIdentity,
   proxyMakers,
-  withDefaults,
 } from "./_client.ts";
 import { CALL, DECREF } from "./_protocol.ts";
 import type { ProxyToken } from "./proxy_token.ts";
 import { ProcessError } from "../errors.ts";
 
 export type { ProxyToken } from "./proxy_token.ts";
+
+/**
+ * What `register(typeid, factory, { proxytype })` takes: a class extending
+ * {@linkcode BaseProxy}, or a function from a {@linkcode ProxyToken} to a
+ * proxy (such as {@linkcode autoProxy}).
+ */
+export type ProxyType<P> =
+  | (new (token: ProxyToken) => P)
+  | ((token: ProxyToken) => P);
 
 const SHARED_TAG = "ManagerProxy";
 
@@ -147,7 +155,7 @@ export class BaseProxy {
 registerShareable(SHARED_TAG, (state) => {
   const { token, key, localKey } = state as Lent;
   const client = clientOf(token.address, token.authkey, { localKey });
-  const proxy = makeProxy(token);
+  const proxy = (client.proxyTypes.get(token.typeid) ?? makeProxy)(token);
   client.unlend(key);
   return proxy;
 });
@@ -217,185 +225,3 @@ export function autoProxy<T>(token: ProxyToken): AutoProxy<T> {
 }
 
 proxyMakers.set("", autoProxy);
-
-/**
- * A proxy of a list on a manager server, like Python's `ListProxy`. Indexes
- * may be negative (from the end); equality is by value.
- *
- * @example Usage
- * ```ts
- * import { Manager } from "@seed/multiprocessing";
- * import assert from "node:assert/strict";
- *
- * await using manager = await Manager();
- * const list = await manager.list([3, 1]);
- * await list.append(2);
- * await list.sort();
- * assert.deepEqual(await list.toArray(), [1, 2, 3]);
- * assert.equal(await list.get(-1), 3);
- * ```
- */
-export class ListProxy<T = unknown> extends BaseProxy {
-  /** Adds `item` at the end. */
-  async append(item: T): Promise<void> {
-    await this.callMethod("append", [item]);
-  }
-  /** Adds every item of `items` at the end. */
-  async extend(items: Iterable<T>): Promise<void> {
-    await this.callMethod("extend", [[...items]]);
-  }
-  /** The item at `index` (negative counts from the end). @throws {RangeError} If out of range. */
-  get(index: number): Promise<T> {
-    return this.callMethod("get", [index]) as Promise<T>;
-  }
-  /** Replaces the item at `index`. @throws {RangeError} If out of range. */
-  async set(index: number, item: T): Promise<void> {
-    await this.callMethod("set", [index, item]);
-  }
-  /** Removes the item at `index`, like Python's `del l[i]`. */
-  async delete(index: number): Promise<void> {
-    await this.callMethod("delete", [index]);
-  }
-  /** Removes and returns the item at `index` (default: the last). */
-  pop(index?: number): Promise<T> {
-    return this.callMethod("pop", withDefaults(index)) as Promise<T>;
-  }
-  /** Inserts `item` before `index`. */
-  async insert(index: number, item: T): Promise<void> {
-    await this.callMethod("insert", [index, item]);
-  }
-  /** Removes the first item equal to `item`. @throws {RangeError} If none is. */
-  async remove(item: T): Promise<void> {
-    await this.callMethod("remove", [item]);
-  }
-  /** The index of the first item equal to `item`. @throws {RangeError} If none is. */
-  index(item: T, start?: number, end?: number): Promise<number> {
-    return this.callMethod("index", withDefaults(item, start, end)) as Promise<
-      number
-    >;
-  }
-  /** How many items equal `item`. */
-  count(item: T): Promise<number> {
-    return this.callMethod("count", [item]) as Promise<number>;
-  }
-  /** Whether an item equals `item`, like Python's `in`. */
-  includes(item: T): Promise<boolean> {
-    return this.callMethod("includes", [item]) as Promise<boolean>;
-  }
-  /** The number of items, like Python's `len()`. */
-  length(): Promise<number> {
-    return this.callMethod("length") as Promise<number>;
-  }
-  /** Sorts in place: numbers numerically, strings by code unit. */
-  async sort(options?: { reverse?: boolean }): Promise<void> {
-    await this.callMethod("sort", withDefaults(options));
-  }
-  /** Reverses in place. */
-  async reverse(): Promise<void> {
-    await this.callMethod("reverse");
-  }
-  /** Removes every item. */
-  async clear(): Promise<void> {
-    await this.callMethod("clear");
-  }
-  /** A copy of the items from `start` up to `end`, like `Array.slice`. */
-  slice(start?: number, end?: number): Promise<T[]> {
-    return this.callMethod("slice", withDefaults(start, end)) as Promise<T[]>;
-  }
-  /** A copy of every item. */
-  toArray(): Promise<T[]> {
-    return this.callMethod("toArray") as Promise<T[]>;
-  }
-}
-
-/**
- * A proxy of a dict on a manager server, like Python's `DictProxy`; keys are
- * strings, numbers, bigints, booleans or null, kept in insertion order.
- *
- * @example Usage
- * ```ts
- * import { Manager } from "@seed/multiprocessing";
- * import assert from "node:assert/strict";
- *
- * await using manager = await Manager();
- * const dict = await manager.dict({ a: 1 });
- * await dict.set("b", 2);
- * assert.deepEqual(await dict.toObject(), { a: 1, b: 2 });
- * assert.equal(await dict.get("c", 0), 0);
- * ```
- */
-export class DictProxy<K extends string | number = string, V = unknown>
-  extends BaseProxy {
-  /** The value of `key`, or `fallback` (default `null`) when it is missing. */
-  get(key: K, fallback?: V): Promise<V> {
-    return this.callMethod("get", withDefaults(key, fallback)) as Promise<V>;
-  }
-  /** Sets `key` to `value`. */
-  async set(key: K, value: V): Promise<void> {
-    await this.callMethod("set", [key, value]);
-  }
-  /** Whether `key` is present, like Python's `in`. */
-  has(key: K): Promise<boolean> {
-    return this.callMethod("has", [key]) as Promise<boolean>;
-  }
-  /** Removes `key`; resolves whether it was present. */
-  delete(key: K): Promise<boolean> {
-    return this.callMethod("delete", [key]) as Promise<boolean>;
-  }
-  /** The keys, in insertion order. */
-  keys(): Promise<K[]> {
-    return this.callMethod("keys") as Promise<K[]>;
-  }
-  /** The values, in insertion order. */
-  values(): Promise<V[]> {
-    return this.callMethod("values") as Promise<V[]>;
-  }
-  /** The `[key, value]` pairs, in insertion order. */
-  items(): Promise<[K, V][]> {
-    return this.callMethod("items") as Promise<[K, V][]>;
-  }
-  /** The number of keys. */
-  length(): Promise<number> {
-    return this.callMethod("length") as Promise<number>;
-  }
-  /** Removes every key. */
-  async clear(): Promise<void> {
-    await this.callMethod("clear");
-  }
-  /** Sets every key of `other` (an object, a Map or `[key, value]` pairs). */
-  async update(
-    other: Partial<Record<K, V>> | Map<K, V> | Iterable<[K, V]>,
-  ): Promise<void> {
-    const value = other instanceof Map || typeof other !== "object" ||
-        !(Symbol.iterator in other)
-      ? other
-      : [...(other as Iterable<[K, V]>)];
-    await this.callMethod("update", [value]);
-  }
-  /**
-   * Removes `key` and returns its value, or `fallback` when missing.
-   *
-   * @throws {RangeError} If `key` is missing and no fallback is given.
-   */
-  pop(key: K, ...fallback: [V?]): Promise<V> {
-    return this.callMethod("pop", [key, ...fallback]) as Promise<V>;
-  }
-  /** Removes and returns the last inserted `[key, value]` pair. */
-  popitem(): Promise<[K, V]> {
-    return this.callMethod("popitem") as Promise<[K, V]>;
-  }
-  /** The value of `key`, first setting it to `fallback` when missing. */
-  setdefault(key: K, fallback?: V): Promise<V> {
-    return this.callMethod(
-      "setdefault",
-      withDefaults(key, fallback),
-    ) as Promise<V>;
-  }
-  /** A plain-object copy (keys become strings). */
-  toObject(): Promise<Record<string, V>> {
-    return this.callMethod("toObject") as Promise<Record<string, V>>;
-  }
-}
-
-proxyMakers.set("list", (token) => new ListProxy(token));
-proxyMakers.set("dict", (token) => new DictProxy(token));

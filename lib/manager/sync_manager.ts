@@ -5,9 +5,14 @@
  *
  * @module
  */
-import { SYNC_TYPES } from "./_served/objects.ts";
+import { moduleUrls } from "../_core/function_ref.ts";
+import { POOL_MODULES, SYNC_TYPES } from "./_served/objects.ts";
+import { taskName } from "./_task.ts";
 import { BaseManager, type BaseManagerOptions } from "./manager.ts";
-import type { DictProxy, ListProxy } from "./proxy.ts";
+import type { DictProxy } from "./dict_proxy.ts";
+import type { ListProxy } from "./list_proxy.ts";
+import type { PoolProxy, PoolTask } from "./pool_proxy.ts";
+import type { SetItem, SetProxy } from "./set_proxy.ts";
 import type {
   AcquirerProxy,
   BarrierProxy,
@@ -16,6 +21,33 @@ import type {
   QueueProxy,
 } from "./sync_proxy.ts";
 import type { ArrayProxy, NamespaceProxy, ValueProxy } from "./value_proxy.ts";
+
+/** Options of {@linkcode SyncManager} and {@linkcode Manager}. */
+export interface SyncManagerOptions extends BaseManagerOptions {
+  /**
+   * The modules whose exports the manager's `Pool`s may run (as URLs, e.g.
+   * `import.meta.url`): the server imports them, and runs only their
+   * exports, never code a client sends. @default [] (no `Pool`)
+   */
+  poolModules?: string | URL | readonly (string | URL)[];
+}
+
+/** Options of {@linkcode SyncManager.Pool}, as Python's `Pool`. */
+export interface ManagedPoolOptions {
+  /** How many workers. @default cpuCount() */
+  processes?: number;
+  /** Runs once in each worker; an export of the pool's modules. */
+  initializer?: PoolTask<never[], unknown>;
+  /** Arguments for `initializer`. @default [] */
+  initargs?: unknown[];
+  /** Tasks (chunks) a worker runs before it is replaced. @default null */
+  maxtasksperchild?: number | null;
+  /**
+   * The modules tasks come from, each one of the manager's `poolModules`.
+   * @default the manager's poolModules
+   */
+  module?: string | URL | readonly (string | URL)[];
+}
 
 /**
  * The manager of Python's `multiprocessing.Manager()`: factories for lists,
@@ -32,12 +64,43 @@ import type { ArrayProxy, NamespaceProxy, ValueProxy } from "./value_proxy.ts";
  * const list = await manager.list<string>();
  * await list.append("Hello");
  * assert.deepEqual(await list.toArray(), ["Hello"]);
+ * const set = await manager.set([1, 2]);
+ * assert.equal(await set.has(2), true);
  * await manager.shutdown();
  * ```
  */
 export class SyncManager extends BaseManager {
   /** @ignore Tells the server to serve the types below. */
   static readonly [SYNC_TYPES] = true;
+  #poolModules: readonly string[];
+
+  /**
+   * Describes a manager; nothing runs until `start`, `connect` or
+   * `getServer`.
+   *
+   * @throws {TypeError} If an option is unknown or of the wrong type.
+   * @throws {RangeError} If `authkey` is empty or `maxConnections` < 1.
+   */
+  constructor(options?: SyncManagerOptions) {
+    const isObject = typeof options === "object" && options !== null;
+    const { poolModules, ...rest } = isObject ? options : {};
+    super(isObject ? rest : options);
+    try {
+      this.#poolModules = moduleUrls("create manager", poolModules);
+    } catch (error) {
+      // moduleUrls names the Pool's option; this one is poolModules.
+      const message = (error as Error).message.replace(
+        '"module"',
+        '"poolModules"',
+      );
+      throw new TypeError(message);
+    }
+  }
+
+  /** @ignore The modules its server's pools may run tasks from. */
+  get [POOL_MODULES](): readonly string[] {
+    return this.#poolModules;
+  }
 
   /** A shared list, optionally filled from `init`. */
   list<T = unknown>(init: Iterable<T> = []): Promise<ListProxy<T>> {
@@ -61,6 +124,39 @@ export class SyncManager extends BaseManager {
     ) as Promise<
       DictProxy<K, V>
     >;
+  }
+
+  /** A shared set (Python 3.14's `SyncManager.set`), optionally filled from `init`. */
+  set<T extends SetItem = SetItem>(
+    init: Iterable<NoInfer<T>> = [],
+  ): Promise<SetProxy<T>> {
+    return this.create("set", [...init]) as Promise<SetProxy<T>>;
+  }
+
+  /**
+   * A Pool the server owns, like Python's `SyncManager.Pool`; its tasks run
+   * only exports of the manager's `poolModules`.
+   *
+   * @param processes How many workers. @default cpuCount()
+   * @param options `initializer`, `initargs`, `maxtasksperchild`, `module`.
+   * @throws {ProcessError} If the manager allows no pool modules, `module`
+   * names another module, or the initializer is not an export of them.
+   */
+  Pool(
+    processes?: number | null | ManagedPoolOptions,
+    options?: ManagedPoolOptions,
+  ): Promise<PoolProxy> {
+    const byNumber = typeof processes !== "object" || processes === null;
+    const { processes: count, initializer, module, ...rest } =
+      (byNumber ? options : processes) ?? {};
+    const wire: Record<string, unknown> = { ...rest };
+    if (initializer !== undefined) wire.initializer = taskName(initializer);
+    if (module !== undefined) wire.module = moduleUrls("create Pool", module);
+    return this.create(
+      "Pool",
+      (byNumber ? processes : count) ?? null,
+      wire,
+    ) as Promise<PoolProxy>;
   }
 
   /** A shared namespace, optionally with initial attributes. */
@@ -146,7 +242,8 @@ export class SyncManager extends BaseManager {
  * Starts a {@linkcode SyncManager} in a worker and resolves it started, like
  * Python's `multiprocessing.Manager()`; `await using` shuts it down.
  *
- * @param options Address and authkey; the defaults suit one machine.
+ * @param options Address, authkey, `poolModules`…; the defaults suit one
+ * machine.
  * @returns The started manager.
  * @throws {ProcessError} If the server cannot start.
  * @example Usage
@@ -166,7 +263,7 @@ export class SyncManager extends BaseManager {
  * ```
  */
 export async function Manager(
-  options?: BaseManagerOptions,
+  options?: SyncManagerOptions,
 ): Promise<SyncManager> {
   const manager = new SyncManager(options);
   await manager.start();

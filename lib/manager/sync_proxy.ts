@@ -38,6 +38,7 @@ export interface ProxyQueueOptions {
  * const lock = await manager.Lock();
  * assert.equal(await lock.acquire(), true);
  * assert.equal(await lock.acquire({ timeout: 10 }), false);
+ * assert.equal(await lock.locked(), true);
  * await lock.release();
  * {
  *   await using _ = await lock.hold();
@@ -55,6 +56,15 @@ export class AcquirerProxy extends BaseProxy {
   /** Releases. @throws {RangeError} If not held (by this thread, for an RLock) or over-released. */
   async release(): Promise<void> {
     await this.callMethod("release");
+  }
+  /**
+   * Whether a Lock or RLock is held by anyone, like Python 3.14's
+   * `locked()`.
+   *
+   * @throws {TypeError} On a Semaphore proxy (it has no `locked()`).
+   */
+  locked(): Promise<boolean> {
+    return this.callMethod("locked") as Promise<boolean>;
   }
   /** Acquires, and releases when the returned handle is disposed. */
   async hold(): Promise<AsyncDisposable> {
@@ -217,6 +227,8 @@ export class BarrierProxy extends BaseProxy {
  * assert.equal(await queue.get(), "job");
  * await queue.taskDone();
  * await queue.join();
+ * await queue.shutdown();
+ * await assert.rejects(queue.put("late"), { name: "ShutDown" });
  * ```
  */
 export class QueueProxy<T = unknown> extends BaseProxy {
@@ -261,6 +273,15 @@ export class QueueProxy<T = unknown> extends BaseProxy {
   /** Waits until every item put has been marked done. */
   async join(): Promise<void> {
     await this.callMethod("join");
+  }
+  /**
+   * Shuts the queue down, like Python 3.13's `shutdown(immediate)`: `put`
+   * then rejects with `ShutDown`; `get` takes what is left, then rejects.
+   * With `immediate`, what is left is dropped (each counted as done) and
+   * `get` rejects at once. Waiting callers wake and reject.
+   */
+  async shutdown(immediate = false): Promise<void> {
+    await this.callMethod("shutdown", [immediate]);
   }
 }
 

@@ -20,6 +20,7 @@ import {
 import { Slot, type Task } from "./_slot.ts";
 import { postTasks } from "./_post.ts";
 import { Stealer } from "./_steal.ts";
+import { getLogger } from "../logging.ts";
 import type { Job } from "./_jobs.ts";
 
 /** How a Dispatcher starts its workers. */
@@ -229,6 +230,7 @@ export class Dispatcher {
     handle.postMessage(start);
     handle.unref();
     this.#workers.push(slot);
+    getLogger().debug("added worker");
   }
 
   /** Tells `slot` to exit once its tasks are done; no more go to it. */
@@ -250,6 +252,7 @@ export class Dispatcher {
   }
 
   #gone(slot: Slot): void {
+    getLogger().debug("cleaning up worker %s", slot.name);
     this.#retiring.delete(slot);
     this.handles.delete(slot.handle);
     this.#retireIfIdle();
@@ -384,6 +387,7 @@ export class Dispatcher {
   #exited(slot: Slot, code: number): void {
     if (this.#retiring.has(slot)) return this.#gone(slot);
     if (!this.#workers.includes(slot)) return;
+    getLogger().debug("cleaning up worker %s", slot.name);
     this.#remove(slot);
     this.#stopping.delete(slot);
     this.#requeue(slot.died(code));

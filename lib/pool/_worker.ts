@@ -194,12 +194,14 @@ function replaceUncloneable(results: PoolResults): PoolResults {
       const culprit = globalThis.Array.isArray(value)
         ? value.find((item) => !clones(item))
         : value;
+      const { name, message } = error as Error;
       results[i + 1] = FAILED;
       results[i + 2] = encodeThrown(
         new MaybeEncodingError(
           `Cannot send a task's result back to the pool: ${
             describe(culprit)
-          } could not be cloned (${(error as Error).message})`,
+          } could not be cloned (${message})`,
+          { exc: `${name}: ${message}`, value: describe(culprit) },
         ),
       );
     }

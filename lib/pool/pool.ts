@@ -53,6 +53,7 @@ import type {
   SubmitOptions,
 } from "./options.ts";
 import { ProcessError } from "../errors.ts";
+import { getLogger } from "../logging.ts";
 
 export type {
   ApplyAsyncOptions,
@@ -131,6 +132,7 @@ export class Pool extends BasePool {
 
   /** Accepts no more work; the workers exit once what was submitted is done. */
   close(): void {
+    getLogger().debug("closing pool");
     if (this.#state !== RUN) return;
     this.#state = CLOSE;
     this.#drop.closed = true;
@@ -146,6 +148,7 @@ export class Pool extends BasePool {
    * `terminate()` first).
    */
   async join(): Promise<void> {
+    getLogger().debug("joining pool");
     if (this.#state === RUN) {
       throw new ProcessError(
         "Cannot join pool: it is still running, call close() or terminate() first",
@@ -159,6 +162,7 @@ export class Pool extends BasePool {
    * with a `ProcessError`. Resolves once every worker is gone.
    */
   terminate(): Promise<void> {
+    getLogger().debug("terminating pool");
     unwatchDrop(this);
     this.#state = TERMINATE;
     this.#jobs.abortAll(

@@ -35,6 +35,7 @@ import { CALL, ITEM, MAP, STARMAP } from "../_core/protocol.ts";
 import { describe, optionsObject, positiveInteger } from "../_core/validate.ts";
 import { AsyncResult } from "./async_result.ts";
 import { ProcessError } from "../errors.ts";
+import { getLogger } from "../logging.ts";
 import { cpuCount } from "../current_process.ts";
 import type {
   ApplyAsyncOptions,
@@ -142,6 +143,7 @@ export class ThreadPool extends BasePool {
 
   /** Accepts no more work; what was submitted still runs. */
   close(): void {
+    getLogger().debug("closing pool");
     if (this.#state === RUN) this.#state = CLOSE;
   }
 
@@ -152,6 +154,7 @@ export class ThreadPool extends BasePool {
    * `terminate()` first).
    */
   async join(): Promise<void> {
+    getLogger().debug("joining pool");
     if (this.#state === RUN) {
       throw new ProcessError(
         "Cannot join pool: it is still running, call close() or terminate() first",
@@ -167,6 +170,7 @@ export class ThreadPool extends BasePool {
    * are ignored; this does not wait for them (`join()` does).
    */
   terminate(): Promise<void> {
+    getLogger().debug("terminating pool");
     this.#state = TERMINATE;
     this.#runner.clear();
     this.#jobs.abortAll(

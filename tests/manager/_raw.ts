@@ -1,9 +1,9 @@
 // A raw manager client over a plain socket, for tests that speak the wire
 // protocol by hand (hostile or old peers). Loopback addresses only.
 import { connect, type Socket } from "node:net";
-import { answer } from "../../lib/manager/_auth.ts";
+import { answer } from "../../lib/connection/_auth.ts";
 import { ANSWER, PROTOCOL_VERSION } from "../../lib/manager/_protocol.ts";
-import { FrameReader, WireCodec } from "../../lib/manager/_wire.ts";
+import { FrameReader, WireCodec } from "../../lib/connection/_wire.ts";
 import type { SocketAddress } from "../../lib/_runtime/mod.ts";
 
 const codec = new WireCodec({ toToken: () => null, fromToken: (t) => t });

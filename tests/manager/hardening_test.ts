@@ -18,9 +18,9 @@ import {
   STATS,
   WELCOME,
 } from "../../lib/manager/_protocol.ts";
-import { syncFactories } from "../../lib/manager/_served/objects.ts";
+import { syncTypes } from "../../lib/manager/_served/objects.ts";
 import { ManagerServer } from "../../lib/manager/_server.ts";
-import { WireCodec } from "../../lib/manager/_wire.ts";
+import { WireCodec } from "../../lib/connection/_wire.ts";
 import { frameOf, RawClient } from "./_raw.ts";
 import { within } from "../_helpers.ts";
 
@@ -33,7 +33,7 @@ async function smallServer(): Promise<ManagerServer> {
   const server = new ManagerServer({
     address: LOOPBACK,
     authkey: new TextEncoder().encode("k"),
-    factories: syncFactories(),
+    ...syncTypes([]),
     limits: { stallTimeout: 300, highWater: 1024 * 1024 },
   });
   await server.listen();

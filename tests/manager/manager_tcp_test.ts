@@ -1,45 +1,20 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { AuthenticationError, BaseManager, SyncManager } from "../../mod.ts";
-import { answer } from "../../lib/manager/_auth.ts";
+import { answer } from "../../lib/connection/_auth.ts";
 import { runtime, type SocketAddress } from "../../lib/_runtime/mod.ts";
-import { WireCodec } from "../../lib/manager/_wire.ts";
+import { WireCodec } from "../../lib/connection/_wire.ts";
 import {
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
 } from "../../lib/manager/_protocol.ts";
 import type { Store } from "../fixtures/manager_server.ts";
+import { findNode, root, runCommand, startDenoServer } from "../_helpers.ts";
 
-const built = import.meta.url.endsWith(".js");
-const root = resolve(
-  fileURLToPath(new URL(".", import.meta.url)),
-  built ? "../../.." : "../..",
-);
 const AUTHKEY = "cross-runtime-secret";
-
-/** An absolute path: Deno runs its own binary when asked for plain "node". */
-function findNode(): string {
-  if (runtime.name === "node") return process.execPath;
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (existsSync(join(dir, "node"))) return join(dir, "node");
-  }
-  return "node";
-}
-
-function run(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error) {
-        reject(new Error(`${command} failed: ${stderr}`, { cause: error }));
-      } else resolve(stdout);
-    });
-  });
-}
 
 function connectStore(address: SocketAddress, authkey = AUTHKEY) {
   return new BaseManager({ address, authkey })
@@ -73,20 +48,9 @@ describe("BaseManager over TCP", () => {
   let address: SocketAddress;
 
   before(async () => {
-    server = spawn(join(root, "node_modules/.bin/deno"), [
-      "run",
-      "-A",
-      join(root, "tests/fixtures/manager_server.ts"),
+    ({ child: server, address } = await startDenoServer("manager_server", [
       AUTHKEY,
-    ], { stdio: ["ignore", "pipe", "inherit"] });
-    address = await new Promise((resolve, reject) => {
-      let out = "";
-      server.stdout!.on("data", (chunk) => {
-        out += chunk;
-        if (out.includes("\n")) resolve(JSON.parse(out.split("\n")[0]));
-      });
-      server.on("exit", (code) => reject(new Error(`server exited: ${code}`)));
-    });
+    ]));
   });
 
   after(() => {
@@ -107,11 +71,11 @@ describe("BaseManager over TCP", () => {
       `${nodeClient} is missing: run \`deno task build:npm\` first`,
     );
     const runs = [
-      run(join(root, "node_modules/.bin/bun"), [
+      runCommand(join(root, "node_modules/.bin/bun"), [
         join(root, "tests/fixtures/manager_client.ts"),
         ...clientArgs("bun"),
       ]),
-      run(findNode(), [nodeClient, ...clientArgs("node")]),
+      runCommand(findNode(), [nodeClient, ...clientArgs("node")]),
     ];
     const outputs = await Promise.all(runs);
     assert.deepEqual(outputs, ["done\n", "done\n"]);

@@ -3,10 +3,10 @@
 // channel made to look like a socket.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { checkBudget, MAX_DEPTH } from "../../lib/manager/_budget.ts";
+import { checkBudget, MAX_DEPTH } from "../../lib/connection/_budget.ts";
 import { channelEnd } from "../../lib/manager/_channel.ts";
-import { FrameReader } from "../../lib/manager/_frames.ts";
-import { WireCodec } from "../../lib/manager/_wire.ts";
+import { FrameReader } from "../../lib/connection/_frames.ts";
+import { WireCodec } from "../../lib/connection/_wire.ts";
 
 const codec = new WireCodec({ toToken: () => null, fromToken: (t) => t });
 

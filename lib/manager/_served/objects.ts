@@ -12,7 +12,10 @@ import {
   ServedRLock,
   ServedSemaphore,
 } from "./sync.ts";
+import { POOL_RESULT_TYPES, ServedPool } from "./pool.ts";
 import { ServedQueue } from "./queue.ts";
+import { type Key, key } from "./key.ts";
+import { ServedSet } from "./set.ts";
 import {
   at,
   isIterable,
@@ -146,6 +149,13 @@ export class ServedList {
   toArray(): unknown[] {
     return this.#items.slice();
   }
+  copy(): unknown[] {
+    return this.#items.slice();
+  }
+  /** Python's `reversed(l)`: the items, last first (the list is unchanged). */
+  reversed(): unknown[] {
+    return this.#items.slice().reverse();
+  }
 
   #find(what: string, item: unknown, start = 0, end = Infinity): number {
     const n = this.#items.length;
@@ -158,22 +168,6 @@ export class ServedList {
       `Cannot ${what}: not in list, received ${describe(item)}`,
     );
   }
-}
-
-type Key = string | number | bigint | boolean | null;
-
-function key(what: string, value: unknown): Key {
-  if (
-    value === null ||
-    ["string", "number", "bigint", "boolean"].includes(typeof value)
-  ) {
-    return value as Key;
-  }
-  throw new TypeError(
-    `Cannot ${what}: keys must be strings, numbers, bigints, booleans or null, received ${
-      describe(value)
-    }`,
-  );
 }
 
 /** The server side of `manager.dict()`; insertion-ordered like Python's. */
@@ -262,6 +256,33 @@ export class ServedDict {
     if (!this.#map.has(id)) this.#map.set(id, fallback);
     return this.#map.get(id);
   }
+  copy(): Map<Key, unknown> {
+    return new Map(this.#map);
+  }
+  /** Python's `d | other`: a new dict, `other`'s values winning. */
+  union(other: unknown): Map<Key, unknown> {
+    const copy = new ServedDict();
+    copy.#map = new Map(this.#map);
+    copy.update(other);
+    return copy.#map;
+  }
+  /** Python's `reversed(d)`: the keys, last inserted first. */
+  reversed(): Key[] {
+    return [...this.#map.keys()].reverse();
+  }
+  /** Python's `d.fromkeys(keys, value)`: a new dict (this one is unchanged). */
+  fromkeys(keys: unknown, value: unknown = null): Map<Key, unknown> {
+    if (!isIterable(keys)) {
+      throw new TypeError(
+        `Cannot make dict from keys: keys must be iterable, received ${
+          describe(keys)
+        }`,
+      );
+    }
+    return new Map(
+      [...keys].map((k) => [key("make dict from keys", k), value]),
+    );
+  }
   toObject(): Record<string, unknown> {
     // Own data properties, so a "__proto__" key stays data.
     return Object.fromEntries(
@@ -284,8 +305,11 @@ function conditionLock(
   );
 }
 
-/** Marks a manager class whose server serves {@linkcode syncFactories}. */
+/** Marks a manager class whose server serves {@linkcode syncTypes}. */
 export const SYNC_TYPES: unique symbol = Symbol("serves the SyncManager types");
+
+/** The property of a SyncManager holding its `poolModules`. */
+export const POOL_MODULES: unique symbol = Symbol("SyncManager poolModules");
 
 /**
  * Builds a served object from the arguments of a create request; `resolve`
@@ -294,15 +318,26 @@ export const SYNC_TYPES: unique symbol = Symbol("serves the SyncManager types");
 export type Factory = (
   args: unknown[],
   resolve: (value: unknown) => unknown,
-) => object;
+) => object | Promise<object>;
 
-/** The typeids every SyncManager serves, and how each is built. */
-export function syncFactories(): Map<string, Factory> {
+/** What a server serves: how each typeid is built, and method result types. */
+export interface ServedTypes {
+  /** `null`: served only as a method's result (`methodToTypeid`). */
+  readonly factories: Map<string, Factory | null>;
+  readonly methodToTypeid: Map<string, Readonly<Record<string, string>>>;
+}
+
+/**
+ * The typeids every SyncManager serves, and how each is built; its `Pool`
+ * runs tasks only from `poolModules`.
+ */
+export function syncTypes(poolModules: readonly string[]): ServedTypes {
   const opt = (value: unknown) => value ?? undefined;
   const queue = (a: unknown[]) => new ServedQueue(opt(a[0]));
-  return new Map<string, Factory>([
+  const factories = new Map<string, Factory | null>([
     ["list", (a) => new ServedList(opt(a[0]))],
     ["dict", (a) => new ServedDict(a[0] ?? null)],
+    ["set", (a) => new ServedSet(a[0] ?? null)],
     ["Namespace", (a) => new ServedNamespace(a[0] ?? null)],
     ["Value", (a) => new ServedValue(a[0], a[1])],
     ["Array", (a) => new ServedArray(a[0], a[1])],
@@ -318,5 +353,12 @@ export function syncFactories(): Map<string, Factory> {
     ["Barrier", (a) => new ServedBarrier(a[0], a[1] as null)],
     ["Queue", queue],
     ["JoinableQueue", queue],
+    ["Pool", (a) => ServedPool.create(poolModules, a[0], a[1])],
+    ["AsyncResult", null],
+    ["Iterator", null],
   ]);
+  return {
+    factories,
+    methodToTypeid: new Map([["Pool", POOL_RESULT_TYPES]]),
+  };
 }

@@ -4,7 +4,7 @@
 import { currentCaller } from "./caller.ts";
 import { timeoutOf } from "./sync.ts";
 import { deadlineOf, leftUntil, Waiters, type WaitOptions } from "./waiters.ts";
-import { Empty, Full } from "../../errors.ts";
+import { Empty, Full, ShutDown } from "../../errors.ts";
 import { describe } from "../../_core/validate.ts";
 
 /** A FIFO queue whose blocking calls wait on the server. */
@@ -15,6 +15,7 @@ export class ServedQueue {
   #putters = new Waiters();
   #unfinished = 0;
   #joiners = new Waiters();
+  #shutDown = false;
 
   constructor(maxsize: unknown = 0) {
     if (typeof maxsize !== "number" || !Number.isInteger(maxsize)) {
@@ -31,10 +32,13 @@ export class ServedQueue {
     const timeout = timeoutOf("put to Queue", options);
     const me = currentCaller();
     const deadline = deadlineOf(timeout);
+    this.#checkOpen("put item on Queue");
     while (this.#items.length >= this.#maxsize) {
       if (timeout === 0 || !await this.#putters.wait(me, leftUntil(deadline))) {
+        this.#checkOpen("put item on Queue");
         throw new Full("Queue is full");
       }
+      this.#checkOpen("put item on Queue");
     }
     this.#items.push(item);
     this.#unfinished++;
@@ -46,7 +50,9 @@ export class ServedQueue {
     const me = currentCaller();
     const deadline = deadlineOf(timeout);
     while (this.#items.length === 0) {
+      this.#checkDrained();
       if (timeout === 0 || !await this.#getters.wait(me, leftUntil(deadline))) {
+        this.#checkDrained();
         throw new Empty("Queue is empty");
       }
     }
@@ -61,6 +67,35 @@ export class ServedQueue {
 
   getNowait(): Promise<unknown> {
     return this.get({ block: false });
+  }
+
+  /**
+   * Python 3.13's `shutdown(immediate)`: `put` then throws `ShutDown`;
+   * `get` returns what is left, then throws; `immediate` drops what is left
+   * (each dropped item counts as done). Blocked callers wake and throw.
+   */
+  shutdown(immediate: unknown = false): void {
+    this.#shutDown = true;
+    if (immediate === true) {
+      const dropped = this.#items.length;
+      this.#items.length = 0;
+      this.#unfinished = Math.max(0, this.#unfinished - dropped);
+      if (this.#unfinished === 0) this.#joiners.wake(Infinity);
+    }
+    this.#getters.wake(Infinity);
+    this.#putters.wake(Infinity);
+  }
+
+  #checkOpen(what: string): void {
+    if (this.#shutDown) throw new ShutDown(`Cannot ${what}: it is shut down`);
+  }
+
+  #checkDrained(): void {
+    if (this.#shutDown) {
+      throw new ShutDown(
+        "Cannot get item from Queue: it is shut down and empty",
+      );
+    }
   }
 
   qsize(): number {

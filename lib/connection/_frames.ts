@@ -1,9 +1,15 @@
 // Cuts a byte stream into frames (a 4-byte big-endian length, then the
 // body), holding at most one partial frame per connection, and, across all
 // the connections sharing a `PartialBudget`, a bounded total of such bytes.
-import { MAX_FRAME_BYTES } from "./_protocol.ts";
+// Every socket this library opens (manager connections, `Listener` and
+// `Client`) speaks in these frames.
 
 const HEADER = 4;
+
+/** The largest frame either side sends or accepts (64 MiB). */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** The largest frame accepted before the handshake is done. */
+export const HANDSHAKE_FRAME_BYTES = 1024;
 
 /** Bytes held in partial frames across connections, and the cap. */
 export interface PartialBudget {
@@ -53,7 +59,8 @@ export class FrameReader {
   /** Feeds received bytes; calls `onFrame` for each complete frame. */
   push(chunk: Uint8Array): string | null {
     // A copy: the runtime may reuse the chunk's memory.
-    this.#pending.push(chunk.slice());
+    // (`new Uint8Array`: a Node Buffer's `slice()` is a view, not a copy.)
+    this.#pending.push(new Uint8Array(chunk));
     this.#hold(this.#buffered + chunk.length);
     if (this.#budget.held > this.#budget.limit) {
       this.release();

@@ -8,7 +8,7 @@
 // `__proto__` key (which the plain map decoder refuses).
 import { decode, Decoder, Encoder, ExtensionCodec } from "@msgpack/msgpack";
 import { checkBudget, MAX_DEPTH } from "./_budget.ts";
-import { MAX_FRAME_BYTES } from "./_protocol.ts";
+import { MAX_FRAME_BYTES } from "./_frames.ts";
 
 export { FrameReader, type FrameReaderOptions } from "./_frames.ts";
 

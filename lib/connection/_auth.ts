@@ -1,7 +1,7 @@
-// The manager handshake: both sides prove they know the `authkey` by
-// answering a random challenge with its HMAC-SHA256 (Web Crypto), like
-// Python's `deliver_challenge`/`answer_challenge`, in both directions.
-import { AuthenticationError } from "../errors.ts";
+// The cryptography of the handshake (see _handshake.ts): both sides prove
+// they know the `authkey` by answering a random challenge with its
+// HMAC-SHA256 (Web Crypto), like Python's `deliver_challenge` and
+// `answer_challenge`, in both directions.
 
 const CHALLENGE_BYTES = 32;
 
@@ -61,11 +61,4 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   let diff = a.length ^ b.length;
   for (let i = 0; i < b.length; i++) diff |= (a[i] ?? 0) ^ b[i];
   return diff === 0;
-}
-
-/** The error a client gets when the server rejected its digest. */
-export function refused(where: string): AuthenticationError {
-  return new AuthenticationError(
-    `Cannot connect to manager at ${where}: the server rejected the digest (wrong authkey)`,
-  );
 }

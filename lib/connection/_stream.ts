@@ -1,11 +1,13 @@
-// Messages over a socket, for either side of a manager connection: sends
-// made in one tick leave in one write (concurrent calls pipeline), and each
-// received frame is decoded and handed over in order. A frame that is too
-// large or not MessagePack, or a message that is not an array, breaks the
-// stream: `broken` is called once and nothing more is delivered.
+// Messages over a socket, for either side of a manager connection or a
+// `Listener`/`Client` connection: sends made in one tick leave in one write
+// (concurrent calls pipeline), and each received frame is decoded and
+// handed over in order — or, once `raw` is set, handed over as bytes. A
+// frame that is too large or not MessagePack, or a message that is not an
+// array, breaks the stream: `broken` is called once and nothing more is
+// delivered.
 import type { Socket } from "../_runtime/mod.ts";
 import { FrameReader, type PartialBudget } from "./_frames.ts";
-import { MAX_FRAME_BYTES } from "./_protocol.ts";
+import { MAX_FRAME_BYTES } from "./_frames.ts";
 import { frameTooLarge, type TokenHandler, WireCodec } from "./_wire.ts";
 
 const HEADER = 4;
@@ -15,6 +17,8 @@ const OUTBOX_BYTES = 64 * 1024;
 /** What a stream reports to its owner. */
 export interface StreamEvents {
   message(message: unknown[]): void;
+  /** A frame's body (a copy), once `raw` is set. */
+  bytes?(body: Uint8Array): void;
   broken(why: string): void;
 }
 
@@ -33,6 +37,7 @@ export class MessageStream {
   #out = new Uint8Array(OUTBOX_BYTES);
   #length = 0;
   #broken = false;
+  #raw = false;
   #events: StreamEvents;
 
   constructor(
@@ -48,6 +53,11 @@ export class MessageStream {
   /** Accepts frames up to `bytes` long from now on. */
   set limit(bytes: number) {
     this.#reader.limit = bytes;
+  }
+
+  /** Hands frames over undecoded, to `events.bytes`, from now on. */
+  set raw(on: boolean) {
+    this.#raw = on;
   }
 
   /** Sends over `socket` from now on. */
@@ -74,7 +84,15 @@ export class MessageStream {
    * @throws {Error} If it cannot be encoded.
    */
   send(message: unknown[], what: string): void {
-    const body = this.#codec.body(message);
+    this.sendBytes(this.#codec.body(message), what);
+  }
+
+  /**
+   * Queues `body` as one frame for this tick's write.
+   *
+   * @throws {RangeError} If it is larger than a frame may be.
+   */
+  sendBytes(body: Uint8Array, what: string): void {
     if (body.length > MAX_FRAME_BYTES) throw frameTooLarge(what, body.length);
     const at = this.#length;
     const end = at + HEADER + body.length;
@@ -109,6 +127,7 @@ export class MessageStream {
 
   #deliver(body: Uint8Array): void {
     if (this.#broken) return;
+    if (this.#raw) return this.#events.bytes!(new Uint8Array(body));
     let message: unknown;
     try {
       message = this.#codec.decode(body);
