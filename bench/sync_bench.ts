@@ -1,9 +1,13 @@
 // Lock, RLock, Semaphore and Value costs next to an inline 3-state futex
 // mutex (the physical reference), uncontended on the main thread and
-// contended by 1, 2 and 4 workers; prints each as a ratio of the reference.
+// contended by 1, 2 and 4 workers; prints each as a ratio of the reference,
+// and 2 workers' Value-under-getLock() increments next to Python's
+// (bench/python_sync.py, run last).
 //   deno run -A bench/sync_bench.ts
 //   bun bench/sync_bench.ts
 //   deno task build:npm && node npm/bench/sync_bench.js
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { barplot, bench, group, run } from "mitata";
 import {
   BoundedSemaphore,
@@ -15,6 +19,7 @@ import {
 } from "../mod.ts";
 import * as workers from "./_sync_workers.ts";
 import { emitJson } from "./_json.ts";
+import { runtime } from "../lib/_runtime/mod.ts";
 
 const { DONE, GEN, KIND, KINDS, OPS, READY, STOP, WORKERS } = workers;
 const MAX_WORKERS = 4;
@@ -39,6 +44,8 @@ const shared: workers.Shared = {
 };
 
 const UNCONTENDED_OPS = 1_000;
+/** Python's increments per process (it is ~20× slower than ours). */
+const PYTHON_OPS = 100_000;
 
 barplot(() =>
   group(
@@ -89,42 +96,80 @@ function contend(kind: number, count: number): void {
   }
 }
 
-for (const count of [1, 2, 4]) {
-  barplot(() =>
-    group(`${count} worker(s) × ${OPS_PER_WORKER} increments`, () => {
-      for (let kind = 0; kind < KINDS.length; kind++) {
-        bench(KINDS[kind], () => contend(kind, count));
-      }
-    })
-  );
-}
-
 const { benchmarks } = await run();
+
+// Contended batches: every kind once per round, the order rotating, so that
+// load from elsewhere on the machine hits all kinds alike; medians per kind.
+const ROUNDS = 9;
+/** Median ns per increment of each kind, with `count` workers. */
+function contended(count: number): number[] {
+  const times: number[][] = KINDS.map(() => []);
+  for (let kind = 0; kind < KINDS.length; kind++) contend(kind, count); // JIT
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < KINDS.length; k++) {
+      const kind = (k + round) % KINDS.length;
+      const start = performance.now();
+      contend(kind, count);
+      times[kind].push((performance.now() - start) * 1e6 / OPS_PER_WORKER);
+    }
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[t.length >> 1]);
+}
+const perOp: Record<string, number[]> = {
+  uncontended: KINDS.map((_, j) =>
+    benchmarks[j].runs[0].stats!.p50 / UNCONTENDED_OPS
+  ),
+};
+for (const count of [1, 2, 4]) {
+  perOp[`${count}w`] = contended(count);
+}
 
 Atomics.store(control, KIND, STOP);
 Atomics.add(control, GEN, 1);
 Atomics.notify(control, GEN);
 await Promise.all(processes.map((p) => p.join()));
 
-// Ratios to the inline reference, group by group (benchmarks come in order).
-console.log("\nratio to the inline futex mutex (1.00 = same speed):");
+// Python last, so that it does not share the CPU with the runs above.
+let python = NaN;
+try {
+  const out = execFileSync(
+    "python3",
+    [
+      fileURLToPath(new URL("./python_sync.py", import.meta.url)),
+      `${PYTHON_OPS}`,
+    ],
+    { encoding: "utf8" },
+  );
+  console.log(`\n${out.trim()}`);
+  python = Number(/([\d.]+) M ops\/s/.exec(out)?.[1]) * 1e6;
+} catch {
+  console.log("\npython3 not available: no Python comparison");
+}
+
+console.log(
+  `\n${runtime.name}: ratio to the inline futex mutex (1.00 = same speed), medians of ${ROUNDS} rounds:`,
+);
 const json: Record<string, { referenceNsPerOp: number; ratio: object }> = {};
-for (let i = 0; i < benchmarks.length; i += KINDS.length) {
-  const avg = (j: number) => benchmarks[i + j].runs[0].stats!.avg;
-  const ratios = KINDS.slice(1).map((_, j) => avg(j + 1) / avg(0));
+for (const [label, ns] of Object.entries(perOp)) {
+  const ratios = KINDS.slice(1).map((_, j) => ns[j + 1] / ns[0]);
   const row = KINDS.slice(1).map((name, j) =>
     `${name} ${ratios[j].toFixed(2)}`
   );
-  const label = i === 0 ? "uncontended" : `${[1, 2, 4][i / KINDS.length - 1]}w`;
-  const perOp = avg(0) / (i === 0 ? UNCONTENDED_OPS : OPS_PER_WORKER);
   console.log(
-    `${label.padEnd(12)} reference ${perOp.toFixed(1)} ns/op | ${
+    `${label.padEnd(12)} reference ${ns[0].toFixed(1)} ns/op | ${
       row.join(" | ")
     }`,
   );
   json[label] = {
-    referenceNsPerOp: perOp,
+    referenceNsPerOp: ns[0],
     ratio: Object.fromEntries(KINDS.slice(1).map((k, j) => [k, ratios[j]])),
   };
 }
-emitJson({ contention: json });
+// Workers contend on one counter, so ops/s is all workers' increments.
+const guardedOps = 2e9 / perOp["2w"][KINDS.indexOf("Value under getLock()")];
+console.log(
+  `2 workers, Value under getLock(): ${(guardedOps / 1e6).toFixed(2)}M ops/s, ${
+    (guardedOps / python).toFixed(1)
+  }× Python's ${(python / 1e6).toFixed(2)}M`,
+);
+emitJson({ contention: json, python: { guardedOpsPerSecond: python } });

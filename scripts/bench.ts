@@ -59,8 +59,10 @@ async function buildForNode(): Promise<boolean> {
     "-A",
     "scripts/build_npm.ts",
   ]);
-  // tsc compiles only .ts: the plain worker files come along as they are.
-  for (const file of readdirSync("bench").filter((f) => f.endsWith(".mjs"))) {
+  // tsc compiles only .ts: the plain worker files and the Python sides come
+  // along as they are.
+  const plain = (f: string) => f.endsWith(".mjs") || f.endsWith(".py");
+  for (const file of readdirSync("bench").filter(plain)) {
     if (ok) copyFileSync(`bench/${file}`, `npm/bench/${file}`);
   }
   return ok;

@@ -1,6 +1,7 @@
 // The jobs behind `apply` and `map`: collect task results into one
 // AsyncResult. (imap's job is in _imap.ts.)
 import { type AsyncResult, settle } from "./async_result.ts";
+import { chunkItems } from "./_numbers.ts";
 
 /** What a submission (apply, map, imap) must do when its tasks finish. */
 export interface Job {
@@ -51,7 +52,7 @@ export class ResultJob<R> implements Job {
     else if (values === null) this.#value = value;
     else if (this.#chunksize === 1) values[index] = value;
     else {
-      const chunk = value as unknown[];
+      const chunk = chunkItems(value);
       const start = index * this.#chunksize;
       for (let i = 0; i < chunk.length; i++) values[start + i] = chunk[i];
     }

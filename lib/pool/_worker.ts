@@ -23,6 +23,13 @@ import type {
   StartPoolWorker,
 } from "../_core/protocol.ts";
 import { describe } from "../_core/validate.ts";
+import {
+  asArray,
+  chunkItems,
+  resultsFor,
+  sentResults,
+  store,
+} from "./_numbers.ts";
 import { MaybeEncodingError } from "../errors.ts";
 import { countMessage, openMailbox, park } from "./_park.ts";
 
@@ -175,25 +182,25 @@ function runOne(
 
 function run(fn: AnyFunction, kind: number, data: unknown): unknown {
   if (kind === ITEM) return fn(data);
-  const payload = data as unknown[];
-  if (kind === CALL) return fn(...payload);
+  if (kind === CALL) return fn(...data as unknown[]);
+  const payload = chunkItems(data);
   const spread = kind !== MAP;
-  const results = new globalThis.Array(payload.length);
+  let results = resultsFor(payload);
   for (let i = 0; i < payload.length; i++) {
     const value = spread ? fn(...payload[i] as unknown[]) : fn(payload[i]);
     if (isPromiseLike(value)) {
-      return finishChunk(fn, spread, payload, results, i, value);
+      return finishChunk(fn, spread, payload, asArray(results), i, value);
     }
-    results[i] = value;
+    results = store(results, i, value);
   }
-  return results;
+  return sentResults(results);
 }
 
 /** The rest of a chunk once one call returned a promise. */
 async function finishChunk(
   fn: AnyFunction,
   spread: boolean,
-  payload: unknown[],
+  payload: ArrayLike<unknown>,
   results: unknown[],
   first: number,
   pending: PromiseLike<unknown>,

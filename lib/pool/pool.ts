@@ -8,6 +8,7 @@ import { encode } from "../_core/codec.ts";
 import { Dispatcher } from "./_dispatch.ts";
 import { checkNotImporting, functionRef } from "../_core/function_ref.ts";
 import { ImapJob } from "./_imap.ts";
+import { packNumbers } from "./_numbers.ts";
 import { JobSet, ResultJob } from "./_jobs.ts";
 import {
   APPLY_ASYNC_OPTIONS,
@@ -229,6 +230,7 @@ export class Pool extends BasePool {
     }
     const dispatcher = this.#dispatcher;
     eachChunk(items, chunksize, kind, (i, start, task, payload) => {
+      if (task === MAP) payload = packNumbers(payload as unknown[]);
       dispatcher.submit(job, i, start, fnId, task, encode(payload));
     });
     return result;

@@ -92,13 +92,7 @@ function refused(value: unknown, depth = 0): unknown {
  * or holds a shareable object.
  */
 export function pack(what: string, item: unknown): Uint8Array {
-  if (jsonExact(item, 0)) {
-    const text = JSON.stringify(item);
-    const bytes = new Uint8Array(1 + text.length * 3);
-    bytes[0] = JSON_TEXT;
-    const { written } = encoder.encodeInto(text, bytes.subarray(1));
-    return bytes.subarray(0, 1 + written);
-  }
+  if (jsonExact(item, 0)) return packText(JSON.stringify(item));
   const culprit = refused(item);
   if (
     isShared(culprit) ||
@@ -132,6 +126,29 @@ export function pack(what: string, item: unknown): Uint8Array {
   bytes[0] = V8;
   bytes.set(body, 1);
   return bytes;
+}
+
+/** Text no longer than this is tried as ASCII, copied byte by byte. */
+const SHORT_TEXT = 256;
+
+/** JSON text as bytes after the JSON_TEXT tag. */
+function packText(text: string): Uint8Array {
+  const n = text.length;
+  if (n <= SHORT_TEXT) {
+    // A small item's JSON is mostly ASCII: copying it in a loop spares the
+    // native encoder's call cost, which dominates at this size (2–8×).
+    const bytes = new Uint8Array(1 + n);
+    bytes[0] = JSON_TEXT;
+    let i = 0;
+    for (let code; i < n && (code = text.charCodeAt(i)) < 0x80; i++) {
+      bytes[1 + i] = code;
+    }
+    if (i === n) return bytes;
+  }
+  const bytes = new Uint8Array(1 + n * 3);
+  bytes[0] = JSON_TEXT;
+  const { written } = encoder.encodeInto(text, bytes.subarray(1));
+  return bytes.subarray(0, 1 + written);
 }
 
 /** Rebuilds an item from {@linkcode pack}'s bytes. */

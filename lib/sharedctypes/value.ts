@@ -16,12 +16,7 @@ import { lockOption } from "./_synchronized.ts";
 import type { SynchronizedOptions } from "./synchronized_options.ts";
 import type { Lock, RLock } from "../sync/lock.ts";
 import type { IntegerTypecode, Typecode, TypecodeValue } from "./typecodes.ts";
-import {
-  checkItem,
-  fromStored,
-  type TypecodeInfo,
-  typecodeInfo,
-} from "./_typecodes.ts";
+import { checkItem, type TypecodeInfo, typecodeInfo } from "./_typecodes.ts";
 
 export type { SynchronizedOptions } from "./synchronized_options.ts";
 
@@ -62,6 +57,13 @@ export class RawValue<T extends Typecode = Typecode> {
   #info: TypecodeInfo;
   #cell: Cell;
   #atomic: boolean;
+  // `v.value += 1` under a lock is the hot path of a shared counter: an
+  // integer typecode's number is checked here, without the table's general
+  // check (which still words every error).
+  #bool: boolean;
+  #integer: boolean;
+  #min: number;
+  #max: number;
 
   /**
    * Creates a value of `typecode`, zero (or `false`) unless `initial` is given.
@@ -92,6 +94,10 @@ export class RawValue<T extends Typecode = Typecode> {
     });
     this.#info = info;
     this.#atomic = kind === "integer" || kind === "bigint";
+    this.#bool = kind === "bool";
+    this.#integer = kind === "integer";
+    this.#min = Number(info.min);
+    this.#max = Number(info.max);
   }
 
   /** The typecode. */
@@ -101,11 +107,15 @@ export class RawValue<T extends Typecode = Typecode> {
 
   /** The current value; setting it checks the type and range. */
   get value(): TypecodeValue<T> {
-    return fromStored(this.#info, this.#cell[0]);
+    const stored = this.#cell[0];
+    return (this.#bool ? stored !== 0 : stored) as TypecodeValue<T>;
   }
 
   set value(value: TypecodeValue<T>) {
-    this.#cell[0] = checkItem("set value", this.#info, value) as never;
+    const plain = this.#integer && typeof value === "number" &&
+      value >= this.#min && value <= this.#max && Number.isInteger(value);
+    this.#cell[0] =
+      (plain ? value : checkItem("set value", this.#info, value)) as never;
   }
 
   /**

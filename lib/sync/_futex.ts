@@ -13,6 +13,12 @@ export interface Wait {
   readonly index: number;
   readonly value: number;
   readonly deadline: number;
+  /**
+   * Sleep once at most, and resume with whether a notify woke this thread
+   * (`false` if the value differed, the deadline passed or the wake-up was
+   * spurious): see {@linkcode waitOnce}.
+   */
+  readonly once?: boolean;
 }
 
 /**
@@ -39,6 +45,22 @@ export function waitWhile(
     Atomics.wait(cells, index, value, left);
   }
   return true;
+}
+
+/**
+ * Sleeps once at most while `cells[index] === value`, until `deadline`;
+ * `true` only if a notify woke this thread. For waiters that count
+ * themselves: a notifier that took a sleeper's count off wakes one, and a
+ * waiter that returns `false` takes its own count off.
+ */
+export function waitOnce(
+  cells: Int32Array,
+  index: number,
+  value: number,
+  deadline: number,
+): boolean {
+  const left = deadline - performance.now();
+  return left > 0 && Atomics.wait(cells, index, value, left) === "ok";
 }
 
 /**
@@ -89,12 +111,31 @@ export async function waitWhileAsync(
   }
 }
 
+/** Like {@linkcode waitOnce}, but never blocks the event loop. */
+export async function waitOnceAsync(
+  cells: Int32Array,
+  index: number,
+  value: number,
+  deadline: number,
+): Promise<boolean> {
+  const left = deadline - performance.now();
+  if (left <= 0) return false;
+  if (asyncWaits++ === 0) keepAlive = setInterval(noop, 1 << 30);
+  try {
+    const result = Atomics.waitAsync(cells, index, value, left);
+    return (result.async ? await result.value : result.value) === "ok";
+  } finally {
+    if (--asyncWaits === 0) clearInterval(keepAlive);
+  }
+}
+
 /** Runs `steps` to the end, blocking this thread at each wait. */
 export function block<R>(steps: Steps<R>): R {
   let step = steps.next();
   while (!step.done) {
-    const { cells, index, value, deadline } = step.value;
-    step = steps.next(waitWhile(cells, index, value, deadline));
+    const { cells, index, value, deadline, once } = step.value;
+    const wait = once ? waitOnce : waitWhile;
+    step = steps.next(wait(cells, index, value, deadline));
   }
   return step.value;
 }
@@ -103,8 +144,9 @@ export function block<R>(steps: Steps<R>): R {
 export async function blockAsync<R>(steps: Steps<R>): Promise<R> {
   let step = steps.next();
   while (!step.done) {
-    const { cells, index, value, deadline } = step.value;
-    step = steps.next(await waitWhileAsync(cells, index, value, deadline));
+    const { cells, index, value, deadline, once } = step.value;
+    const wait = once ? waitOnceAsync : waitWhileAsync;
+    step = steps.next(await wait(cells, index, value, deadline));
   }
   return step.value;
 }
@@ -118,48 +160,75 @@ export function notify(
   Atomics.notify(cells, index, count);
 }
 
-// The 3-state mutex word (Drepper, "Futexes Are Tricky", mutex 2).
+// The mutex word (Drepper, "Futexes Are Tricky", mutex 2, with the holder's
+// tag in the word so that a recursive lock knows its owner from the one
+// word it takes): 0 when free, else the holder's tag (an even number) plus
+// WAITED while someone may sleep on it.
 /** The mutex word's value when free. */
 export const UNLOCKED = 0;
-/** The mutex word's value when held and nobody waits. */
-export const LOCKED = 1;
-/** The mutex word's value when held and someone may wait. */
-export const CONTENDED = 2;
+/** The bit of the mutex word saying someone may sleep on it. */
+export const WAITED = 1;
+/** The tag of a holder that is nobody in particular (a `Lock`). */
+export const LOCKED = 2;
 
 /** Takes the mutex at `cells[index]` if it is free, without waiting. */
 export function tryLock(cells: Int32Array, index: number): boolean {
   return Atomics.compareExchange(cells, index, UNLOCKED, LOCKED) === UNLOCKED;
 }
 
-/** Takes the mutex at `cells[index]`, waiting until `deadline` at most. */
+/** Takes the mutex at `cells[index]` as `tag` if it is free, without waiting. */
+export function tryLockAs(
+  cells: Int32Array,
+  index: number,
+  tag: number,
+): boolean {
+  return Atomics.compareExchange(cells, index, UNLOCKED, tag) === UNLOCKED;
+}
+
+/** The tag of the holder of the mutex at `cells[index]`, 0 when free. */
+export function holder(cells: Int32Array, index: number): number {
+  // A plain read: only the holder puts its tag there or takes it away, so a
+  // thread that finds its own tag holds the mutex.
+  return cells[index] & ~WAITED;
+}
+
+/** Takes the mutex at `cells[index]` as `tag`, waiting until `deadline` at most. */
 export function* lockSteps(
   cells: Int32Array,
   index: number,
   deadline: number,
+  tag: number = LOCKED,
 ): Steps<boolean> {
-  let state = Atomics.compareExchange(cells, index, UNLOCKED, LOCKED);
-  if (state === UNLOCKED) return true;
-  // Spin a little first. Taking the word as LOCKED while others sleep is
-  // safe: the one the last unlock woke marks it CONTENDED again.
+  // Spin a little first: a critical section is usually shorter than a sleep
+  // and a wake-up. Taking the word without WAITED while others sleep is
+  // safe: the one the last unlock woke sets WAITED again before it sleeps.
   for (let i = 0; i < SPINS; i++) {
-    if (Atomics.load(cells, index) !== UNLOCKED) continue;
-    state = Atomics.compareExchange(cells, index, UNLOCKED, LOCKED);
-    if (state === UNLOCKED) return true;
-  }
-  if (state !== CONTENDED) state = Atomics.exchange(cells, index, CONTENDED);
-  while (state !== UNLOCKED) {
-    if (!(yield { cells, index, value: CONTENDED, deadline })) {
-      // Leaving CONTENDED behind costs the holder one spare notify; safe.
-      return false;
+    if (
+      Atomics.load(cells, index) === UNLOCKED && tryLockAs(cells, index, tag)
+    ) {
+      return true;
     }
-    state = Atomics.exchange(cells, index, CONTENDED);
   }
-  return true;
+  let state = Atomics.load(cells, index);
+  for (;;) {
+    if (state === UNLOCKED) {
+      // Others may sleep: take it with WAITED, so that our unlock wakes one.
+      state = Atomics.compareExchange(cells, index, UNLOCKED, tag | WAITED);
+      if (state === UNLOCKED) return true;
+    } else if ((state & WAITED) === 0) {
+      const seen = Atomics.compareExchange(cells, index, state, state | WAITED);
+      state = seen === state ? state | WAITED : seen;
+    } else {
+      // Leaving WAITED behind on a timeout costs the holder one spare notify.
+      if (!(yield { cells, index, value: state, deadline })) return false;
+      state = Atomics.load(cells, index);
+    }
+  }
 }
 
 /** Frees the mutex at `cells[index]`; `false` if it was not held. */
 export function unlock(cells: Int32Array, index: number): boolean {
   const state = Atomics.exchange(cells, index, UNLOCKED);
-  if (state === CONTENDED) Atomics.notify(cells, index, 1);
+  if ((state & WAITED) !== 0) Atomics.notify(cells, index, 1);
   return state !== UNLOCKED;
 }

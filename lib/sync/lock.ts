@@ -23,9 +23,11 @@ import { identity } from "../_core/identity.ts";
 import {
   block,
   blockAsync,
+  holder,
   lockSteps,
   type Steps,
   tryLock,
+  tryLockAs,
   unlock,
   UNLOCKED,
 } from "./_futex.ts";
@@ -170,13 +172,19 @@ registerShareable(
   (cells) => new Lock(new Adopted(cells as Int32Array)),
 );
 
+/** The mutex word, tagged with its holder: see {@linkcode tagOf}. */
 const MUTEX = 0;
-// OWNER and COUNT sit 64 bytes (a cache line) away from MUTEX, which
-// contending threads hammer: the owner writes them without fighting for it.
-/** The owner's pid + 1, or 0 when free. */
-const OWNER = 16;
-/** How many times the owner holds it. */
-const COUNT = 17;
+/**
+ * How many more times than once the holder holds it. Only the holder reads
+ * or writes it, and it is 0 whenever the lock is free: taking a free lock
+ * and freeing it touch the mutex word alone.
+ */
+const DEPTH = 1;
+
+/** This thread's tag in an RLock's mutex word: its pid + 1, doubled. */
+function tagOf(pid: number): number {
+  return (pid + 1) * 2;
+}
 
 /**
  * A recursive lock, like Python's `multiprocessing.RLock`: the thread that
@@ -206,7 +214,7 @@ export class RLock {
   /** @ignore The memory of a rebuilt lock. */
   constructor(memory: Adopted<Int32Array>);
   constructor(memory?: Adopted<Int32Array>) {
-    this.#cells = sharedCells(memory, COUNT + 1);
+    this.#cells = sharedCells(memory, DEPTH + 1);
     this.#handle = releaser(() => this.release());
   }
 
@@ -222,14 +230,9 @@ export class RLock {
       ? Infinity
       : acquireDeadline("acquire RLock", options);
     const cells = this.#cells;
-    // Free: take it without asking who we are (a free lock has no owner).
-    if (tryLock(cells, MUTEX)) return this.#own(identity().pid + 1, 1);
-    const me = identity().pid + 1;
-    if (this.#reenter(me)) return true;
-    if (deadline !== null && block(lockSteps(cells, MUTEX, deadline))) {
-      return this.#own(me, 1);
-    }
-    return false;
+    const tag = tagOf(identity().pid);
+    if (tryLockAs(cells, MUTEX, tag) || this.#reenter(tag)) return true;
+    return deadline !== null && block(lockSteps(cells, MUTEX, deadline, tag));
   }
 
   /**
@@ -242,26 +245,15 @@ export class RLock {
   async acquireAsync(options?: AcquireAsyncOptions): Promise<boolean> {
     const deadline = asyncDeadline("acquire RLock", options);
     const cells = this.#cells;
-    if (tryLock(cells, MUTEX)) return this.#own(identity().pid + 1, 1);
-    const me = identity().pid + 1;
-    if (this.#reenter(me)) return true;
-    if (await blockAsync(lockSteps(cells, MUTEX, deadline))) {
-      return this.#own(me, 1);
-    }
-    return false;
+    const tag = tagOf(identity().pid);
+    return tryLockAs(cells, MUTEX, tag) || this.#reenter(tag) ||
+      await blockAsync(lockSteps(cells, MUTEX, deadline, tag));
   }
 
-  #reenter(me: number): boolean {
+  #reenter(tag: number): boolean {
     const cells = this.#cells;
-    if (cells[OWNER] !== me) return false;
-    cells[COUNT]++;
-    return true;
-  }
-
-  #own(me: number, count: number): true {
-    const cells = this.#cells;
-    cells[OWNER] = me;
-    cells[COUNT] = count;
+    if (holder(cells, MUTEX) !== tag) return false;
+    cells[DEPTH]++;
     return true;
   }
 
@@ -282,12 +274,10 @@ export class RLock {
    */
   release(): void {
     const cells = this.#cells;
-    const me = identity().pid + 1;
-    if (cells[OWNER] !== me) throw notOwned(cells[OWNER]);
-    if (--cells[COUNT] === 0) {
-      cells[OWNER] = 0;
-      unlock(cells, MUTEX);
-    }
+    const owner = holder(cells, MUTEX);
+    if (owner !== tagOf(identity().pid)) throw notOwned(owner);
+    if (cells[DEPTH] === 0) unlock(cells, MUTEX);
+    else cells[DEPTH]--;
   }
 
   /**
@@ -320,33 +310,35 @@ export class RLock {
 
   /** @ignore */
   [isOwned](): boolean {
-    return this.#cells[OWNER] === identity().pid + 1;
+    return holder(this.#cells, MUTEX) === tagOf(identity().pid);
   }
 
   /** @ignore */
   [releaseAll](): number {
     const cells = this.#cells;
-    const count = cells[COUNT];
-    if (cells[OWNER] !== identity().pid + 1) throw notOwned(cells[OWNER]);
-    cells[COUNT] = 0;
-    cells[OWNER] = 0;
+    const owner = holder(cells, MUTEX);
+    if (owner !== tagOf(identity().pid)) throw notOwned(owner);
+    const count = cells[DEPTH] + 1;
+    cells[DEPTH] = 0;
     unlock(cells, MUTEX);
     return count;
   }
 
   /** @ignore */
   *[restore](count: number): Steps<void> {
-    yield* lockSteps(this.#cells, MUTEX, Infinity);
-    this.#own(identity().pid + 1, count);
+    const cells = this.#cells;
+    yield* lockSteps(cells, MUTEX, Infinity, tagOf(identity().pid));
+    cells[DEPTH] = count - 1;
   }
 }
 
+/** The error for releasing an RLock held by the thread with tag `owner`. */
 function notOwned(owner: number): RangeError {
   return new RangeError(
     owner === 0
       ? "Cannot release RLock: it is not locked"
       : `Cannot release RLock: it is owned by pid ${
-        owner - 1
+        owner / 2 - 1
       }, not by this thread (pid ${identity().pid})`,
   );
 }

@@ -12,12 +12,19 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { block, blockAsync, notify, spinWhile, type Steps } from "./_futex.ts";
+import { block, blockAsync, spinWhile, type Steps } from "./_futex.ts";
 import { Adopted, sharedCells } from "../_core/shared.ts";
 import { describe } from "../_core/validate.ts";
 
 const VALUE = 0;
-/** How many threads wait for VALUE to leave 0; release skips notify at 0. */
+/**
+ * Wake tokens: a thread adds one before each sleep on VALUE. A release that
+ * finds one notifies, and takes one off if that woke a sleeper; a waiter
+ * that no notify woke (the value had changed, or it timed out) takes its
+ * own off. So the tokens count the sleepers and those about to sleep, and a
+ * release notifies only while someone may sleep: not again and again while
+ * the one it woke has not yet run (the old count was kept by the waiter).
+ */
 const WAITERS = 1;
 /** The largest VALUE release may reach. */
 const MAX = 2;
@@ -44,10 +51,19 @@ function* decrementSteps(cells: Int32Array, deadline: number): Steps<boolean> {
     if (tryDecrement(cells)) return true;
     if (spinWhile(cells, VALUE, 0)) continue; // a unit came back; try again
     Atomics.add(cells, WAITERS, 1);
-    const woken = yield { cells, index: VALUE, value: 0, deadline };
-    Atomics.sub(cells, WAITERS, 1);
-    if (!woken) return false;
+    const wait = { cells, index: VALUE, value: 0, deadline, once: true };
+    if (!(yield wait)) {
+      Atomics.sub(cells, WAITERS, 1); // no notify took our token
+      if (performance.now() >= deadline) return false;
+    }
   }
+}
+
+/** After a unit came back: wakes a sleeper if a wake token says one may sleep. */
+function wakeOne(cells: Int32Array): void {
+  if (
+    Atomics.load(cells, WAITERS) > 0 && Atomics.notify(cells, VALUE, 1) === 1
+  ) Atomics.sub(cells, WAITERS, 1); // the token of the one it woke
 }
 
 /**
@@ -142,7 +158,7 @@ export class Semaphore {
       Atomics.sub(cells, VALUE, 1);
       throw this.#releasedTooOften();
     }
-    if (Atomics.load(cells, WAITERS) !== 0) notify(cells, VALUE, 1);
+    wakeOne(cells);
   }
 
   /** Adds a unit to a BoundedSemaphore, refusing to pass its bound. */

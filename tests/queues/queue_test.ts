@@ -58,6 +58,26 @@ describe("Queue", () => {
     assert.equal(queue.empty(), true);
   });
 
+  test("Queue carries text exactly, ASCII or not, short or long", async () => {
+    const queue = new Queue();
+    const items = [
+      "é",
+      "\u0000\u007f\u0080",
+      "\ud800 lone surrogate",
+      { emoji: "😀", at: ["end é"] },
+      "a".repeat(252) + "é",
+      "a".repeat(253) + "é",
+      "a".repeat(254),
+      "a".repeat(255),
+      "b".repeat(1000) + "ü",
+      ["x".repeat(300)],
+    ];
+    for (const item of items) queue.put(item);
+    const got = [];
+    for (const _ of items) got.push(await queue.getAsync());
+    assert.deepEqual(got, items);
+  });
+
   for (const maxsize of [0, 8]) {
     test(`Queue(${maxsize}) stress: 3 producers and 3 consumers move 100,000 mixed items, none lost or changed`, async () => {
       const queue = new Queue(maxsize);

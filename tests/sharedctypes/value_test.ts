@@ -163,6 +163,44 @@ describe("Value bad input", () => {
     });
   });
 
+  test("Value.value = x stores each integer typecode's bounds and refuses what lies past them, fractions, NaN and other types", () => {
+    const bounds = {
+      b: [-128, 127],
+      B: [0, 255],
+      h: [-32768, 32767],
+      H: [0, 65535],
+      i: [-(2 ** 31), 2 ** 31 - 1],
+      I: [0, 2 ** 32 - 1],
+      l: [-(2 ** 31), 2 ** 31 - 1],
+      L: [0, 2 ** 32 - 1],
+      c: [0, 255],
+    } as const;
+    for (const [code, [min, max]] of Object.entries(bounds)) {
+      const v = new Value(code as "i", 0);
+      v.value = min;
+      assert.equal(v.value, min);
+      v.value = max;
+      assert.equal(v.value, max);
+      for (const bad of [min - 1, max + 1, 0.5, NaN, Infinity]) {
+        assert.throws(() => (v.value = bad), { name: "RangeError" }, code);
+      }
+      assert.throws(() => (v.value = "1" as never), { name: "TypeError" });
+      assert.throws(() => (v.value = 1n as never), { name: "TypeError" });
+      assert.equal(v.value, max);
+    }
+    const d = new Value("d", 0);
+    d.value = -0;
+    assert.ok(Object.is(d.value, -0));
+    d.value = NaN;
+    assert.ok(Number.isNaN(d.value));
+    const flag = new Value("?", false);
+    assert.throws(() => (flag.value = 1 as never), { name: "TypeError" });
+    const q = new Value("q", 0n);
+    assert.throws(() => (q.value = 1 as never), { name: "TypeError" });
+    q.value = -(2n ** 63n);
+    assert.equal(q.value, -(2n ** 63n));
+  });
+
   test("Value rejects a bad lock option, a bad assignment and atomics on floats", () => {
     assert.throws(() => new Value("i", 0, { lock: 1 as never }), {
       name: "TypeError",

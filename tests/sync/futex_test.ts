@@ -4,13 +4,15 @@ import { describe, test } from "node:test";
 import {
   block,
   blockAsync,
-  CONTENDED,
+  holder,
   LOCKED,
   lockSteps,
   notify,
   tryLock,
+  tryLockAs,
   unlock,
   UNLOCKED,
+  WAITED,
   waitWhile,
   waitWhileAsync,
 } from "../../lib/sync/_futex.ts";
@@ -40,7 +42,7 @@ describe("futex", () => {
     );
   });
 
-  test("the 3-state mutex goes UNLOCKED → LOCKED → UNLOCKED, and tryLock fails while held", () => {
+  test("the mutex word goes UNLOCKED → LOCKED → UNLOCKED, and tryLock fails while held", () => {
     const c = cells();
     assert.equal(tryLock(c, 0), true);
     assert.equal(c[0], LOCKED);
@@ -50,11 +52,11 @@ describe("futex", () => {
     assert.equal(unlock(c, 0), false);
   });
 
-  test("lockSteps() times out on a held mutex and leaves it CONTENDED; unlock frees it", () => {
+  test("lockSteps() times out on a held mutex and leaves WAITED set; unlock frees it", () => {
     const c = cells();
     assert.equal(block(lockSteps(c, 0, Infinity)), true);
     assert.equal(block(lockSteps(c, 0, performance.now() + 10)), false);
-    assert.equal(c[0], CONTENDED);
+    assert.equal(c[0], LOCKED | WAITED);
     assert.equal(unlock(c, 0), true);
     assert.equal(block(lockSteps(c, 0, Infinity)), true);
   });
@@ -66,5 +68,19 @@ describe("futex", () => {
     setTimeout(() => unlock(c, 0), 20);
     assert.equal(await taking, true);
     assert.notEqual(c[0], UNLOCKED);
+  });
+
+  test("a tagged mutex word names its holder, with or without WAITED", () => {
+    const c = cells();
+    assert.equal(holder(c, 0), UNLOCKED);
+    assert.equal(tryLockAs(c, 0, 6), true);
+    assert.equal(holder(c, 0), 6);
+    assert.equal(tryLockAs(c, 0, 8), false);
+    assert.equal(block(lockSteps(c, 0, performance.now() + 5, 8)), false);
+    assert.equal(c[0], 6 | WAITED);
+    assert.equal(holder(c, 0), 6);
+    assert.equal(unlock(c, 0), true);
+    assert.equal(block(lockSteps(c, 0, Infinity, 8)), true);
+    assert.equal(holder(c, 0), 8);
   });
 });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { BoundedSemaphore, Process, Semaphore } from "../../mod.ts";
-import { fixture, runProcesses, sharedInts } from "../_helpers.ts";
+import { reduce, type Reduced } from "../../lib/_core/codec.ts";
+import { fixture, runProcesses, sharedInts, within } from "../_helpers.ts";
 
 const module = fixture("sync_targets");
 const targets = await import(
@@ -33,6 +34,37 @@ describe("Semaphore", () => {
       }));
     assert.equal(shared[0], 400_000);
     assert.equal(sem.getValue(), 1);
+  });
+
+  test("Semaphore(0) stress: 2 releasers × 30,000 wake 2 blocking, 1 timed and 1 async taker, exactly, and leave no wake token", async () => {
+    const sem = new Semaphore(0);
+    const cells = sharedInts(2); // units taken, timeouts
+    const taker = (times: number, timeoutMs?: number) =>
+      new Process({
+        target: targets.acquireMany,
+        args: [sem, cells, times, timeoutMs],
+        module,
+      });
+    const workers = runProcesses(5, (i) =>
+      i < 2
+        ? new Process({
+          target: targets.releaseMany,
+          args: [sem, 30_000],
+          module,
+        })
+        : i < 4
+        ? taker(20_000)
+        : taker(15_000, 0.02));
+    for (let i = 0; i < 5_000; i++) {
+      await sem.acquireAsync();
+      Atomics.add(cells, 0, 1);
+    }
+    await within(workers, 60_000, "the semaphore stress");
+    assert.equal(cells[0], 60_000);
+    assert.equal(sem.getValue(), 0);
+    // Every sleeper's wake token was taken off by its waker or by itself.
+    const words = (sem[reduce]() as Reduced & { state: Int32Array }).state;
+    assert.equal(words[1], 0);
   });
 
   for (const Kind of [Semaphore, BoundedSemaphore]) {
