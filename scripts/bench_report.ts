@@ -198,6 +198,89 @@ section(
   ),
 );
 
+section(
+  "One awaited task at a time vs the bare round trip",
+  "2,000 `await pool.apply(f, [i])` one after another (small tasks go " +
+    "through a shared-memory mailbox), next to 2,000 awaited postMessage " +
+    "round trips with a bare worker of the same runtime. Goal: at least 1.",
+  ["runtime", "Pool", "bare round trip", "bare ÷ Pool"],
+  pools.map(([runtime, { ms: t }]) => [
+    runtime,
+    ms(t.pool.sequential),
+    ms(t.pool.bareRoundTrip),
+    x(t.pool.bareRoundTrip / t.pool.sequential),
+  ]),
+);
+
+section(
+  "Start-up",
+  "Medians. `Process` start + join of an empty target (by module reference) " +
+    "next to a bare worker of the same runtime (spawn, first message, stop; " +
+    "goal: at most 2×), and `Pool(2)` + one task + `close()` + `join()` next " +
+    "to piscina(2) + one task + `destroy()` (goal: at most 1×).",
+  [
+    "runtime",
+    "bare worker",
+    "Process",
+    "Process ÷ bare",
+    "Pool(2)",
+    "piscina(2)",
+    "Pool ÷ piscina",
+  ],
+  each("startup_bench").map(([runtime, t]) => [
+    runtime,
+    ms(t.bare),
+    ms(t.process),
+    x(t.process / t.bare),
+    ms(t.pool),
+    ms(t.piscina),
+    x(t.pool / t.piscina),
+  ]),
+);
+
+section(
+  "ClusterPool: 2 worker nodes on this machine",
+  "Each node is its own OS process with 1 worker thread, on one local " +
+    "redis-server; the driver runs on the runtime named. 10,000 CPU-bound " +
+    "tasks of about 1 ms next to a local `Pool(2)` (goal: at most 1.3×), an " +
+    "awaited empty job's round trip, 200 jobs in flight, and `map` of " +
+    "1,000,000 numbers with the default chunksize (median of 3; goal: at " +
+    "least 1M items/s).",
+  [
+    "runtime",
+    "local Pool(2)",
+    "cluster",
+    "cluster ÷ local",
+    "empty job",
+    "jobs/s, 200 in flight",
+    "map items/s",
+  ],
+  each("cluster_bench").map(([runtime, r]) => [
+    runtime,
+    ms(r.localMs),
+    ms(r.clusterMs),
+    x(r.ratio),
+    ms(r.roundTripMs),
+    r.jobsPerSecond.toFixed(0),
+    `${(r.itemsPerSecond / 1e6).toFixed(2)}M`,
+  ]),
+);
+
+section(
+  "`imap` memory",
+  "`imap` over an infinite generator, 1,000,000 results consumed: resident " +
+    "memory after the first 100,000 and its growth after that (goal: at most " +
+    "20 MB).",
+  ["runtime", "time", "RSS at 100k", "growth after", "main-thread heap"],
+  each("imap_memory_bench").map(([runtime, r]) => [
+    runtime,
+    ms(r.seconds * 1000),
+    `${r.rssMb[0]} MB`,
+    `${r.growthMb} MB`,
+    `${r.heapMb[0]} → ${r.heapMb.at(-1)} MB`,
+  ]),
+);
+
 const seconds = Object.entries(run.seconds as Record<string, number>)
   .map(([runtime, s]) => `${runtime} ${s.toFixed(0)} s`).join(", ");
 const failed = run.failed.length === 0
