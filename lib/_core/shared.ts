@@ -18,6 +18,19 @@ export function adoptedOr<T>(
   return given instanceof Adopted ? given.memory : create();
 }
 
+/**
+ * What `given` carries, for a constructor that only its factory may call:
+ * without it, a `TypeError` that says to use `factory`.
+ */
+export function adoptedOnly<T>(
+  given: Adopted<T> | undefined,
+  what: string,
+  factory: string,
+): T {
+  if (given instanceof Adopted) return given.memory;
+  throw new TypeError(`Cannot create ${what}: use ${factory}`);
+}
+
 /** Shared ints for a synchronization object: `given`, or new ones set up by `init`. */
 export function sharedCells(
   given: Adopted<Int32Array> | undefined,

@@ -11,7 +11,7 @@ import {
   type Socket,
   type SocketEvents,
 } from "../_runtime/mod.ts";
-import { Adopted } from "../_core/shared.ts";
+import { Adopted, adoptedOnly } from "../_core/shared.ts";
 import { optionsObject, positiveInteger } from "../_core/validate.ts";
 import { AuthenticationError, ProcessError } from "../errors.ts";
 import type {
@@ -126,14 +126,11 @@ export class SocketListener {
   /** @ignore The bound socket and the checked options. */
   constructor(setup: Adopted<Setup>);
   constructor(setup?: Adopted<Setup>) {
-    if (!(setup instanceof Adopted)) {
-      throw new TypeError("Cannot create SocketListener: use Listener()");
-    }
     ({
       authkey: this.#authkey,
       timeout: this.#timeout,
       bound: this.#bound,
-    } = setup.memory);
+    } = adoptedOnly(setup, "SocketListener", "Listener()"));
     this.#bound.unref();
   }
 

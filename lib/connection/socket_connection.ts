@@ -5,7 +5,7 @@
  * @module
  */
 import { reduce, type Reduced } from "../_core/codec.ts";
-import { Adopted } from "../_core/shared.ts";
+import { type Adopted, adoptedOnly } from "../_core/shared.ts";
 import { checkTimeout } from "../_core/timeout.ts";
 import { EOFError, ProcessError } from "../errors.ts";
 import {
@@ -66,12 +66,11 @@ export class SocketConnection {
   /** @ignore The socket, its handshake done. */
   constructor(peer: Adopted<Peer>);
   constructor(peer?: Adopted<Peer>) {
-    if (!(peer instanceof Adopted)) {
-      throw new TypeError(
-        "Cannot create SocketConnection: use Client() or Listener.acceptAsync()",
-      );
-    }
-    this.#peer = peer.memory;
+    this.#peer = adoptedOnly(
+      peer,
+      "SocketConnection",
+      "Client() or Listener.acceptAsync()",
+    );
     this.#codec = new WireCodec(this.#peer);
   }
 

@@ -9,7 +9,7 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { Adopted } from "../_core/shared.ts";
+import { Adopted, adoptedOnly } from "../_core/shared.ts";
 import { block, blockAsync, type Steps } from "../sync/_futex.ts";
 import { READER_GONE, type Refused, Ring, WRITER_GONE } from "./_ring.ts";
 import { pack, unpack } from "./_serialize.ts";
@@ -79,12 +79,11 @@ export class Connection {
   /** @ignore The ends of a new or rebuilt connection. */
   constructor(ends: Adopted<Building>);
   constructor(ends?: Adopted<Building>) {
-    if (!(ends instanceof Adopted)) {
-      throw new TypeError(
-        "Cannot create Connection: use Pipe() to make a connected pair",
-      );
-    }
-    const { ends: { reader, writer, handles }, rebuilt } = ends.memory;
+    const { ends: { reader, writer, handles }, rebuilt } = adoptedOnly(
+      ends,
+      "Connection",
+      "Pipe() to make a connected pair",
+    );
     this.#reader = reader && new Ring(reader);
     this.#writer = writer && new Ring(writer);
     const readRing = this.#reader;
