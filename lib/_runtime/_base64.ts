@@ -27,5 +27,5 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
     return (Uint8Array as unknown as Base64Constructor).fromBase64(text);
   }
   const decoded = buffer().from(text, "base64");
-  return new Uint8Array(decoded).slice();
+  return new Uint8Array(decoded); // a copy: Buffer's memory may be pooled
 }

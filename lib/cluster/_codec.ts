@@ -153,7 +153,8 @@ function numberArray(value: unknown): Int32Array | Float64Array | null {
     if (typeof item !== "number") return null;
     if (ints && ((item | 0) !== item || Object.is(item, -0))) ints = false;
   }
-  return ints ? Int32Array.from(value) : Float64Array.from(value);
+  // Constructed from the array as array-like: no iterator per item.
+  return ints ? new Int32Array(value) : new Float64Array(value);
 }
 
 function bytesOf(array: Int32Array | Float64Array): Uint8Array {
