@@ -205,6 +205,20 @@ describe("RLock ownership", () => {
     });
   });
 
+  test("RLock stress: 4 workers × 50,000 nested takes and releases lose nothing", async () => {
+    const lock = new RLock();
+    const shared = sharedInts();
+    await runAll(4, {
+      target: targets.nestedIncrements,
+      args: [lock, shared, 50_000],
+    });
+    assert.equal(shared[0], 400_000);
+    assert.equal(lock.locked(), false);
+    assert.equal(lock.acquire({ block: false }), true);
+    lock.release();
+    assert.throws(() => lock.release(), RangeError);
+  });
+
   test("RLock.release() from another worker throws RangeError", async () => {
     const lock = new RLock();
     lock.acquire();
