@@ -36,16 +36,6 @@
 // of its tasks, and no other task while that one is out (the worker runs
 // one task at a time, in order), and keeps the worker ref'd meanwhile
 // (`waitAsync` does not keep a process alive).
-//
-// Waking a sleeping thread is the slow part of a round trip (a system call,
-// and on a busy machine the woken thread may take the waker's core), so
-// each side first spins a moment for the other, adaptively: the parent
-// re-reads REPLY for up to SPIN_MS before it awaits it, and the worker,
-// right after a task, re-reads STATE for up to SPIN_MS before it sleeps
-// (setting SLEEPING, which the parent reads to skip the notify while the
-// worker is awake). A side whose spin ran out does not spin for its next
-// SKIPS waits: on a loaded machine, where the other side is slow to come,
-// neither burns the core the other needs.
 
 /** Int32 cells at the start of the mailbox. */
 export const STATE = 0;
@@ -65,14 +55,6 @@ export const RECEIVED = 3;
  * it).
  */
 export const MESSAGES = 4;
-/**
- * 1 while the worker sleeps in `Atomics.wait` on STATE, else 0: the parent
- * notifies only then. No wake-up is lost: the worker sets SLEEPING, then
- * waits while STATE is PARKED; the parent moves STATE, then reads SLEEPING;
- * the atomics are sequentially consistent, so one of them sees the other's
- * write.
- */
-export const SLEEPING = 5;
 
 /** The worker is in its event loop: send by message. */
 export const AWAY = 0;
@@ -97,59 +79,14 @@ export function mailboxBuffer(): SharedArrayBuffer {
   return new SharedArrayBuffer(HEADER + 2 * CAPACITY);
 }
 
-/**
- * The longest either side spins for the other before it sleeps: a few
- * tiny tasks' round trips, less than one wake-up on a busy machine.
- */
-const SPIN_MS = 0.05;
-/** Waits without spinning after a spin that ran out. */
-const SKIPS = 16;
-
 /** Views of a mailbox, as either side holds them. */
 export class Mailbox {
   readonly cells: Int32Array;
   readonly view: DataView;
-  /** Waits left without spinning (this side's). */
-  #skips = 0;
 
   constructor(buffer: SharedArrayBuffer) {
     this.cells = new Int32Array(buffer, 0, HEADER / 4);
     this.view = new DataView(buffer);
-  }
-
-  /**
-   * Spins while `cells[index] === value`, for up to SPIN_MS unless a spin
-   * ran out lately; returns whether the value changed meanwhile.
-   */
-  spinWhile(index: number, value: number): boolean {
-    const cells = this.cells;
-    if (this.#skips > 0) {
-      this.#skips--;
-      return Atomics.load(cells, index) !== value;
-    }
-    const until = performance.now() + SPIN_MS;
-    for (let i = 1;; i++) {
-      if (Atomics.load(cells, index) !== value) return true;
-      if ((i & 63) === 0 && performance.now() >= until) break;
-    }
-    this.#skips = SKIPS;
-    return false;
-  }
-
-  /** Parent: wakes the worker after moving STATE, if it sleeps. */
-  wake(): void {
-    if (Atomics.load(this.cells, SLEEPING) === 1) {
-      Atomics.notify(this.cells, STATE);
-    }
-  }
-
-  /**
-   * Parent: resolves once REPLY has moved from `seen`, or once a short spin
-   * for it is over (after the caller had its turn).
-   */
-  async spinForReply(seen: number): Promise<void> {
-    await null;
-    this.spinWhile(REPLY, seen);
   }
 
   /**

@@ -19,7 +19,6 @@ import {
   REPLY,
   REPLY_LENGTH,
   SKIPPED,
-  SLEEPING,
   STATE,
   TASK,
 } from "./_mailbox.ts";
@@ -56,8 +55,6 @@ let settling = false;
 let received = 0;
 /** Messages from the parent handled (see `MESSAGES`). */
 let handled = 0;
-/** Back in PARKED after answering a task: spin for the next one first. */
-let answered = false;
 
 /** Starts using the mailbox in `buffer`. */
 export function openMailbox(
@@ -105,16 +102,9 @@ export function park(): void {
     const posted = Atomics.load(cells, MESSAGES) !== handled;
     const left = posted ? 0 : until - performance.now();
     if (left > 0) {
-      // Right after a task, the next one often follows within microseconds.
-      if (answered) {
-        answered = false;
-        if (box.spinWhile(STATE, PARKED)) continue;
-      }
       // Returns at once unless STATE is still PARKED; every move away from
-      // PARKED by the parent is followed by a notify once SLEEPING is set.
-      Atomics.store(cells, SLEEPING, 1);
+      // PARKED by the parent is followed by a notify.
       Atomics.wait(cells, STATE, PARKED, left);
-      Atomics.store(cells, SLEEPING, 0);
       continue;
     }
     // The slice is over, or a message waits. A task that arrived meanwhile
@@ -163,7 +153,7 @@ function answer(mailbox: Mailbox, results: unknown[]): void {
   }
   // Parked again before the parent can see the reply, so that its next
   // task finds us waiting. Fails harmlessly on AWAY (a promise) or STOP.
-  answered = Atomics.compareExchange(cells, STATE, TASK, PARKED) === TASK;
+  Atomics.compareExchange(cells, STATE, TASK, PARKED);
   Atomics.add(cells, REPLY, 1);
   Atomics.notify(cells, REPLY);
 }

@@ -117,7 +117,7 @@ export class Slot {
       // The worker may have left meanwhile: then the task is posted.
       Atomics.compareExchange(cells, STATE, PARKED, TASK) !== PARKED
     ) return false;
-    this.box.wake();
+    Atomics.notify(cells, STATE);
     this.boxed = true;
     this.sentTasks([task]);
     return true;
@@ -150,7 +150,6 @@ export class Slot {
    */
   async reply(): Promise<unknown[] | null> {
     const cells = this.box.cells;
-    await this.box.spinForReply(this.#replies);
     while (Atomics.load(cells, REPLY) === this.#replies) {
       if (!this.boxed) return null;
       const waited = Atomics.waitAsync(cells, REPLY, this.#replies);
