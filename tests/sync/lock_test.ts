@@ -53,8 +53,8 @@ for (const Kind of [Lock, RLock]) {
       const lock = new Kind();
       const shared = sharedInts();
       const p = new Process({
-        target: targets.holdFor,
-        args: [lock, shared, 400],
+        target: targets.holdUntilTold,
+        args: [lock, shared],
         module,
       });
       p.start();
@@ -72,6 +72,8 @@ for (const Kind of [Lock, RLock]) {
         name: "TimeoutError",
         message: `Cannot hold ${name}: not acquired within 10 ms`,
       });
+      Atomics.store(shared, 0, 1);
+      Atomics.notify(shared, 0);
       assert.equal(await lock.acquireAsync({ timeout: 10_000 }), true);
       lock.release();
       await p.join();
