@@ -7,6 +7,7 @@ import {
   runProcesses,
   sharedInts,
   waitUntil,
+  within,
 } from "../_helpers.ts";
 
 const module = fixture("sync_targets");
@@ -83,17 +84,27 @@ for (const Kind of [Lock, RLock]) {
       const lock = new Kind();
       const shared = sharedInts();
       const p = new Process({
-        target: targets.holdFor,
-        args: [lock, shared, 200],
+        target: targets.holdUntilTold,
+        args: [lock, shared],
         module,
       });
       p.start();
       await waitUntil(() => Atomics.load(shared, 1) === 1);
-      let ticks = 0;
-      const timer = setInterval(() => ticks++, 10);
-      assert.equal(await lock.acquireAsync(), true);
-      clearInterval(timer);
-      assert.ok(ticks >= 3, `only ${ticks} ticks`);
+      let taken = false;
+      const taking = lock.acquireAsync().then((got) => (taken = got));
+      // Three timer ticks run while the worker holds the lock.
+      await new Promise<void>((resolve) => {
+        let ticks = 0;
+        const timer = setInterval(() => {
+          if (++ticks < 3) return;
+          clearInterval(timer);
+          resolve();
+        }, 10);
+      });
+      assert.equal(taken, false);
+      Atomics.store(shared, 0, 1);
+      Atomics.notify(shared, 0);
+      assert.equal(await within(taking, 10_000, "the async take"), true);
       lock.release();
       await p.join();
     });
