@@ -8,6 +8,35 @@ const targets = await import(
   module.href
 ) as typeof import("../fixtures/sync_targets.ts");
 
+/**
+ * Starts 3 workers running `target(sem, cells, 1)` and one async taker
+ * (`takeAsync`), lets them all fall asleep on `sem`, calls `release`, and
+ * waits until every taker is through; returns the workers' cells.
+ */
+async function wakeSleepers(
+  sem: Semaphore,
+  target: (sem: Semaphore, cells: Int32Array, times: number) => void,
+  takeAsync: () => Promise<boolean>,
+  release: () => void,
+): Promise<Int32Array> {
+  const cells = sharedInts(2);
+  const takers = globalThis.Array.from(
+    { length: 3 },
+    () => new Process({ target, args: [sem, cells, 1], module }),
+  );
+  for (const p of takers) p.start();
+  const asyncTaker = takeAsync();
+  await new Promise((resolve) => setTimeout(resolve, 100)); // all asleep
+  release();
+  assert.equal(await within(asyncTaker, 10_000, "the async taker"), true);
+  await within(
+    Promise.all(takers.map((p) => p.join())),
+    10_000,
+    "the blocking takers",
+  );
+  return cells;
+}
+
 describe("Semaphore", () => {
   test("Semaphore.acquire() takes units until none is left", () => {
     const sem = new Semaphore(2);
@@ -124,22 +153,13 @@ describe("Semaphore", () => {
     for (let round = 0; round < 5; round++) {
       const sem = round % 2 === 0 ? new Semaphore(0) : new BoundedSemaphore(4);
       if (round % 2 === 1) { for (let i = 0; i < 4; i++) sem.acquire(); }
-      const cells = sharedInts(2);
-      const takers = globalThis.Array.from({ length: 3 }, () =>
-        new Process({
-          target: targets.acquireMany,
-          args: [sem, cells, 1],
-          module,
-        }));
-      for (const p of takers) p.start();
-      const asyncTaker = sem.acquireAsync({ timeout: 10_000 });
-      await new Promise((resolve) => setTimeout(resolve, 100)); // all asleep
-      for (let i = 0; i < 4; i++) sem.release();
-      assert.equal(await within(asyncTaker, 10_000, "the async taker"), true);
-      await within(
-        Promise.all(takers.map((p) => p.join())),
-        10_000,
-        "the blocking takers",
+      const cells = await wakeSleepers(
+        sem,
+        targets.acquireMany,
+        () => sem.acquireAsync({ timeout: 10_000 }),
+        () => {
+          for (let i = 0; i < 4; i++) sem.release();
+        },
       );
       assert.equal(cells[0], 3);
       assert.equal(sem.getValue(), 0);
@@ -150,25 +170,15 @@ describe("Semaphore", () => {
     for (let round = 0; round < 3; round++) {
       const sem = round % 2 === 0 ? new Semaphore(0) : new BoundedSemaphore(1);
       if (round % 2 === 1) sem.acquire();
-      const cells = sharedInts(1);
-      const takers = globalThis.Array.from({ length: 3 }, () =>
-        new Process({
-          target: targets.lockedIncrements,
-          args: [sem, cells, 1],
-          module,
-        }));
-      for (const p of takers) p.start();
-      const asyncTaker = sem.acquireAsync({ timeout: 10_000 }).then((got) => {
-        if (got) sem.release();
-        return got;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 100)); // all asleep
-      sem.release();
-      assert.equal(await within(asyncTaker, 10_000, "the async taker"), true);
-      await within(
-        Promise.all(takers.map((p) => p.join())),
-        10_000,
-        "the blocking takers",
+      const cells = await wakeSleepers(
+        sem,
+        targets.lockedIncrements,
+        async () => {
+          const got = await sem.acquireAsync({ timeout: 10_000 });
+          if (got) sem.release();
+          return got;
+        },
+        () => sem.release(),
       );
       assert.equal(cells[0], 3);
       assert.equal(sem.getValue(), 1);
