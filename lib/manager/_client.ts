@@ -26,6 +26,8 @@ import {
 import { MessageStream } from "../connection/_stream.ts";
 import type { TokenHandler, WireToken } from "../connection/_wire.ts";
 import type { ProxyToken } from "./proxy_token.ts";
+import { isLobby, lobbyId, slotNonce } from "./_lobby.ts";
+import { clientSlot } from "./_slot_socket.ts";
 import { AuthenticationError, ProcessError, RemoteError } from "../errors.ts";
 
 /** What a proxy tells the encoder about itself. */
@@ -97,6 +99,8 @@ export interface ClientOptions {
   dial?: Dial;
   /** Proves this client runs in the server's OS process. */
   localKey?: Uint8Array;
+  /** The server's shared memory, for a client in its OS process. */
+  lobby?: SharedArrayBuffer;
 }
 
 /** A connection from this thread to one manager server. */
@@ -105,6 +109,12 @@ export class ManagerClient implements TokenHandler {
   readonly authkey: Uint8Array;
   /** Set once the server has recognised this client as in-process. */
   localKey: Uint8Array | undefined;
+  /**
+   * The server's shared memory, once this client talks to it through a
+   * slot there (see `_lobby.ts`); proxies pass it on to other threads.
+   */
+  lobby: SharedArrayBuffer | undefined;
+  #offered: SharedArrayBuffer | undefined;
   /**
    * Proxy classes by typeid for this server (register's `proxytype` on a
    * manager of this thread), before the ones every server shares.
@@ -138,6 +148,7 @@ export class ManagerClient implements TokenHandler {
     this.address = address;
     this.authkey = authkey;
     this.localKey = options.localKey;
+    if (isLobby(options.lobby)) this.#offered = options.lobby;
     this.#where = `${address.hostname}:${address.port}`;
     const dial = options.dial ?? ((events) => runtime.connect(address, events));
     this.#ready = this.#open(dial);
@@ -248,18 +259,26 @@ export class ManagerClient implements TokenHandler {
 
   async #open(dial: Dial): Promise<void> {
     try {
-      const socket = await dial({
-        data: (bytes) => this.#stream.receive(bytes),
+      const events = {
+        data: (bytes: Uint8Array) => this.#stream.receive(bytes),
         close: () => this.close(),
-      });
+      };
+      const socket = await dial(events);
       this.#socket = socket;
       this.#stream.attach(socket);
       socket.ref(); // until the handshake is done
       const where = this.#where;
-      const [, , serverId, localKey] = await clientHandshake({
+      const lobby = this.#offered;
+      const extra: unknown[] = this.localKey === undefined
+        ? []
+        : [this.localKey];
+      if (lobby !== undefined) {
+        extra.splice(0, 1, this.localKey ?? null, lobbyId(lobby));
+      }
+      const [, , serverId, localKey, slot, nonce] = await clientHandshake({
         authkey: this.authkey,
         version: PROTOCOL_VERSION,
-        extra: this.localKey === undefined ? [] : [this.localKey],
+        extra,
         next: () => this.#greeting(),
         send: (message) => this.#stream.send(message, "handshake"),
         versionError: (theirs) => this.#versionError(theirs),
@@ -270,6 +289,15 @@ export class ManagerClient implements TokenHandler {
       });
       if (localKey instanceof Uint8Array) this.localKey = localKey;
       this.#serverId = String(serverId);
+      if (
+        lobby !== undefined && Number.isSafeInteger(slot) &&
+        slotNonce(lobby, slot as number) === nonce && this.#error === null
+      ) {
+        // The lobby is shared memory with the server: use the slot.
+        this.lobby = lobby;
+        this.#socket = clientSlot(socket, lobby, slot as number, events);
+        this.#stream.attach(this.#socket);
+      }
     } catch (error) {
       this.#fail(
         error instanceof ProcessError ? error : new ProcessError(

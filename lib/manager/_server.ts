@@ -33,6 +33,8 @@ import { release } from "./_served/release.ts";
 import { waitingCalls } from "./_served/waiters.ts";
 import { Session, type SessionHost, type SessionLimits } from "./_session.ts";
 import type { WireToken } from "../connection/_wire.ts";
+import { lobbyBuffer, lobbyId } from "./_lobby.ts";
+import { SlotHub, type SlotLink } from "./_slot_socket.ts";
 
 /** What a server needs to run. */
 export interface ServerConfig {
@@ -112,6 +114,9 @@ export class ManagerServer implements SessionHost {
   #finish!: () => void;
   #stopped = false;
   #refs = new FinalizationRegistry<number>((id) => this.#release(id, 1));
+  #slots: SlotHub | null = null;
+  /** Requests whose result is a promise not settled yet. */
+  inflight = 0;
 
   constructor(config: ServerConfig) {
     this.#config = config;
@@ -141,6 +146,31 @@ export class ManagerServer implements SessionHost {
 
   get authkey(): Uint8Array {
     return this.#config.authkey;
+  }
+
+  /**
+   * The shared memory through which clients in this OS process reach the
+   * server (see `_lobby.ts`); it travels in their proxies' tokens.
+   */
+  get lobby(): SharedArrayBuffer | undefined {
+    if (this.#slots === null && typeof SharedArrayBuffer === "function") {
+      this.#slots = new SlotHub(lobbyBuffer(), () => this.inflight > 0);
+    }
+    return this.#slots?.lobby;
+  }
+
+  openSlot(
+    lobby: unknown,
+    base: Socket,
+    events: SocketEvents,
+  ): SlotLink | null {
+    const hub = this.#slots;
+    if (hub === null || lobby !== lobbyId(hub.lobby)) return null;
+    return hub.open(base, events);
+  }
+
+  closeSlot(link: SlotLink, clientDone: boolean): void {
+    this.#slots?.release(link, clientDone);
   }
 
   get debug(): boolean {
@@ -190,6 +220,7 @@ export class ManagerServer implements SessionHost {
     const released = this.#releaseAll();
     this.#listener?.close();
     for (const session of this.#sessions) session.kill();
+    this.#slots?.stop();
     released.then(this.#finish);
   }
 

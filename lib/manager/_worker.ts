@@ -42,7 +42,9 @@ export async function serveManager(
       close: () => events.close(),
     });
     events = server.attach(parentChannel.socket);
-    parent.postMessage({ type: "manager-ready", address } as FromManager);
+    parent.postMessage(
+      { type: "manager-ready", address, lobby: server.lobby } as FromManager,
+    );
   } catch (error) {
     parent.postMessage(
       { type: "manager-failed", error: encodeThrown(error) } as FromManager,
