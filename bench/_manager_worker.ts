@@ -16,3 +16,21 @@ export async function drive(list: ListProxy<number>, cells: Int32Array) {
     Atomics.notify(cells, 2);
   }
 }
+
+/**
+ * For a pool worker: `count` appends, one awaited at a time (mode 1) or all
+ * at once (mode 2); resolves with the µs they took per append.
+ */
+export async function appendMany(
+  list: ListProxy<number>,
+  count: number,
+  mode: 1 | 2,
+): Promise<number> {
+  const start = performance.now();
+  if (mode === 1) {
+    for (let i = 0; i < count; i++) await list.append(i);
+  } else {
+    await Promise.all(Array.from({ length: count }, (_, i) => list.append(i)));
+  }
+  return (performance.now() - start) * 1000 / count;
+}

@@ -107,6 +107,8 @@ export interface ServerStats {
   readonly sessions: number;
   /** Calls waiting on the server (lock, queue, event, ... waits). */
   readonly waiting: number;
+  /** Connections of this OS process that use a shared-memory slot. */
+  readonly slots: number;
 }
 
 // ── Limits ──────────────────────────────────────────────────────────────

@@ -323,6 +323,7 @@ export class ManagerServer implements SessionHost {
           objects: this.#objects.size,
           sessions: this.#sessions.size,
           waiting: waitingCalls(),
+          slots: this.#slots?.used ?? 0,
         } satisfies ServerStats;
       default:
         throw new SyntaxError(`unknown operation ${describe(op)}`);

@@ -229,6 +229,13 @@ export class SlotHub {
     if (clientDone) this.#free.push(link.slot);
   }
 
+  /** Slots whose client writes through them. */
+  get used(): number {
+    let used = 0;
+    for (const entry of this.#open) if (entry.used) used++;
+    return used;
+  }
+
   /** Stops serving the slots. */
   stop(): void {
     this.#stopped = true;
