@@ -1,16 +1,20 @@
-// Manager latency: ListProxy.append round trips from the main thread (over
-// the worker channel), from a worker (over TCP loopback to the manager
-// worker), and to a server in another OS process (TCP loopback), next to
-// Python's Manager().list().append measured on this machine.
+// Manager latency: ListProxy.append round trips from the main thread, from
+// a child Process and from a pool worker (all three through the server's
+// shared memory), and to a server in another OS process (TCP loopback),
+// next to Python's Manager().list().append measured on this machine.
 // Run: deno run -A bench/manager_bench.ts | bun bench/manager_bench.ts
+// Node: deno task build:npm && node npm/bench/manager_bench.js
 import { execFileSync, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { bench, group, run } from "mitata";
-import { Manager, Process, SyncManager } from "../mod.ts";
+import { Manager, Pool, Process, SyncManager } from "../mod.ts";
 import { runtime } from "../lib/_runtime/mod.ts";
 import { emitJson } from "./_json.ts";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+/** This file's extension: `.js` in the npm build that Node runs. */
+const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+const workerModule = new URL(`./_manager_worker${EXT}`, import.meta.url);
 const BATCH = 100;
 
 function batch(list: { append(n: number): Promise<void> }) {
@@ -24,10 +28,13 @@ const list = await manager.list<number>();
 
 // A worker that runs a batch of appends whenever the main thread asks.
 const cells = new Int32Array(new SharedArrayBuffer(12));
+const { appendMany, drive } = await import(
+  workerModule.href
+) as typeof import("./_manager_worker.ts");
 const worker = new Process({
-  target: (await import("./_manager_worker.ts")).drive,
+  target: drive,
   args: [list, cells],
-  module: new URL("./_manager_worker.ts", import.meta.url),
+  module: workerModule,
 });
 worker.start();
 let commands = 0;
@@ -43,7 +50,13 @@ async function inWorker(mode: 1 | 2): Promise<void> {
 }
 
 // A server in another OS process.
-const [command, ...args] = runtime.scriptCommand(here("./manager_server.ts"));
+// A pool worker that runs a batch of appends per task.
+const pool = new Pool(1, { module: workerModule });
+await pool.apply(appendMany, [list, BATCH, 1]);
+
+const [command, ...args] = runtime.scriptCommand(
+  here(`./manager_server${EXT}`),
+);
 const server = spawn(command, [...args, "bench-key"], {
   stdio: ["ignore", "pipe", "inherit"],
 });
@@ -72,6 +85,14 @@ group(`ListProxy.append, ${BATCH} calls (divide by ${BATCH})`, () => {
   bench(`worker, ${BATCH} awaited one by one`, () => inWorker(1));
   bench(`worker, ${BATCH} concurrent (pipelined)`, () => inWorker(2));
   bench(
+    `pool worker, ${BATCH} awaited one by one`,
+    () => pool.apply(appendMany, [list, BATCH, 1]),
+  );
+  bench(
+    `pool worker, ${BATCH} concurrent (pipelined)`,
+    () => pool.apply(appendMany, [list, BATCH, 2]),
+  );
+  bench(
     `TCP loopback, ${BATCH} concurrent (pipelined)`,
     () => batch(remoteList),
   );
@@ -83,6 +104,7 @@ Atomics.store(cells, 1, 0);
 Atomics.store(cells, 0, ++commands);
 Atomics.notify(cells, 0);
 await worker.join();
+await pool.terminate();
 server.kill();
 
 // Python last, so that it does not share the CPU with the runs above.

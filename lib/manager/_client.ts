@@ -8,7 +8,6 @@ import {
   type SocketAddress,
   type SocketEvents,
 } from "../_runtime/mod.ts";
-import { decodeThrown, type EncodedThrown } from "../_core/codec.ts";
 import { clientHandshake } from "../connection/_handshake.ts";
 import {
   CALL,
@@ -19,6 +18,7 @@ import {
   OK,
   type Operation,
   PROTOCOL_VERSION,
+  serverError,
   SHUTDOWN,
   STATS,
   UNLEND,
@@ -28,7 +28,7 @@ import type { TokenHandler, WireToken } from "../connection/_wire.ts";
 import type { ProxyToken } from "./proxy_token.ts";
 import { isLobby, lobbyId, slotNonce } from "./_lobby.ts";
 import { clientSlot } from "./_slot_socket.ts";
-import { AuthenticationError, ProcessError, RemoteError } from "../errors.ts";
+import { AuthenticationError, ProcessError } from "../errors.ts";
 
 /** What a proxy tells the encoder about itself. */
 export interface ProxyIdentity {
@@ -75,22 +75,6 @@ const OP_NAMES: Record<Operation, string> = {
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
-}
-
-function isEncodedThrown(value: unknown): value is EncodedThrown {
-  if (typeof value !== "object" || value === null) return false;
-  if ("value" in value) return true;
-  const error = (value as { error?: Record<string, unknown> }).error;
-  return typeof error === "object" && error !== null &&
-    typeof error.name === "string" && typeof error.message === "string" &&
-    typeof error.stack === "string" &&
-    typeof error.props === "object" && error.props !== null;
-}
-
-/** A server's error as the local object would have thrown it. */
-function serverError(value: unknown): unknown {
-  if (isEncodedThrown(value)) return decodeThrown(value);
-  return new RemoteError("The manager failed with an error it could not send");
 }
 
 /** Options of a {@linkcode ManagerClient}. */
@@ -269,12 +253,7 @@ export class ManagerClient implements TokenHandler {
       socket.ref(); // until the handshake is done
       const where = this.#where;
       const lobby = this.#offered;
-      const extra: unknown[] = this.localKey === undefined
-        ? []
-        : [this.localKey];
-      if (lobby !== undefined) {
-        extra.splice(0, 1, this.localKey ?? null, lobbyId(lobby));
-      }
+      const extra = [this.localKey ?? null, lobby && lobbyId(lobby)];
       const [, , serverId, localKey, slot, nonce] = await clientHandshake({
         authkey: this.authkey,
         version: PROTOCOL_VERSION,
@@ -289,10 +268,7 @@ export class ManagerClient implements TokenHandler {
       });
       if (localKey instanceof Uint8Array) this.localKey = localKey;
       this.#serverId = String(serverId);
-      if (
-        lobby !== undefined && Number.isSafeInteger(slot) &&
-        slotNonce(lobby, slot as number) === nonce && this.#error === null
-      ) {
+      if (lobby && slotNonce(lobby, slot) === nonce && !this.#error) {
         // The lobby is shared memory with the server: use the slot.
         this.lobby = lobby;
         this.#socket = clientSlot(socket, lobby, slot as number, events);

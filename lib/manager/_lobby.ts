@@ -128,10 +128,12 @@ export class Ring {
 }
 
 /** The slot's nonce, set by the server each time it hands the slot out. */
-export function slotNonce(buffer: SharedArrayBuffer, slot: number): number {
-  if (!(slot >= 0 && slot < SLOTS)) return 0;
-  const cells = new Int32Array(buffer, HEADER + slot * SLOT_BYTES, 8);
-  return Atomics.load(cells, NONCE);
+export function slotNonce(buffer: SharedArrayBuffer, slot: unknown): number {
+  if (
+    !Number.isInteger(slot) || !(slot as number >= 0 && slot as number < SLOTS)
+  ) return 0;
+  const at = HEADER + (slot as number) * SLOT_BYTES;
+  return Atomics.load(new Int32Array(buffer, at, 8), NONCE);
 }
 
 /** Resets slot `slot` for a new connection; returns its new nonce. */

@@ -25,7 +25,7 @@ import { Caller } from "./_served/caller.ts";
 import { ServedRef } from "./_served/ref.ts";
 import { MessageStream } from "../connection/_stream.ts";
 import type { TokenHandler, WireToken } from "../connection/_wire.ts";
-import type { SlotLink } from "./_slot_socket.ts";
+import type { SlotHub, SlotLink } from "./_slot_socket.ts";
 
 /** The limits a server puts on each connection. */
 export interface SessionLimits {
@@ -60,13 +60,8 @@ export interface SessionHost {
   hold(session: Session, id: number): void;
   /** A token arrived inside a request. */
   adopt(token: WireToken): ServedRef;
-  /**
-   * A shared-memory slot for a client that sent lobby id `lobby` (it runs
-   * in this OS process), or `null`.
-   */
-  openSlot(lobby: unknown, base: Socket, events: SocketEvents): SlotLink | null;
-  /** The session of `link` ended; `clientDone`: the client closed it. */
-  closeSlot(link: SlotLink, clientDone: boolean): void;
+  /** The slots of its shared memory, for clients in its OS process. */
+  readonly slots: SlotHub | null;
 }
 
 type State = "challenged" | "verifying" | "ready" | "dead";
@@ -145,7 +140,7 @@ export class Session implements TokenHandler {
   #closed(clientDone = true): void {
     this.#state = "dead";
     if (!this.caller.alive) return;
-    if (this.#slot !== null) this.#host.closeSlot(this.#slot, clientDone);
+    if (this.#slot !== null) this.#host.slots?.release(this.#slot, clientDone);
     clearTimeout(this.#timer);
     this.#stream.close();
     this.caller.leave();
@@ -186,11 +181,12 @@ export class Session implements TokenHandler {
     this.#state = "ready";
     this.#stream.limit = MAX_FRAME_BYTES;
     const extra: unknown[] = [host.id, this.#local ? host.localKey : null];
-    const slot = host.openSlot(message[5], this.#socket, this.events);
+    const slot = host.slots?.open(message[5], this.#socket, this.events) ??
+      null;
     if (slot !== null) extra.push(slot.slot, slot.nonce);
     const welcome = await welcomeMessage(host.authkey, theirs, extra);
     if ((this.#state as State) === "dead") {
-      if (slot !== null) host.closeSlot(slot, true);
+      if (slot !== null) host.slots?.release(slot, true);
       return;
     }
     this.#stream.send(welcome, "");

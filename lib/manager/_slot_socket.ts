@@ -85,9 +85,24 @@ export function clientSlot(
 ): Socket {
   const bell = doorbell(lobby);
   const replies = new Ring(lobby, slot, false);
+  // Whether replies are awaited (the client refs its socket meanwhile),
+  // and whether the async reading loop runs.
+  let awaited = true;
+  let reading = false;
+  const read = async () => {
+    reading = true;
+    while (!writer.closed && awaited) {
+      const seen = replies.seen;
+      if (replies.drain(events.data) > 0) continue;
+      const waited = Atomics.waitAsync(replies.cells, replies.written, seen);
+      if (waited.async) await waited.value;
+    }
+    reading = false;
+  };
   // After a request, the reply usually comes within microseconds: wait for
   // it blocking for a moment (a futex wakes at once; an async wait goes
-  // through the event loop), unless the server runs on this thread.
+  // through the event loop), unless the server runs on this thread. What
+  // has not come by then, the reading loop waits for.
   const window = servedHere.has(lobbyId(lobby)) ? 0 : CLIENT_WINDOW_MS;
   const writer = new RingWriter(new Ring(lobby, slot, true), () => {
     const seen = replies.seen;
@@ -98,17 +113,8 @@ export function clientSlot(
     ) {
       replies.drain(events.data);
     }
+    if (awaited && !reading) void read();
   });
-  const read = async () => {
-    while (!writer.closed) {
-      const seen = replies.seen;
-      replies.drain(events.data);
-      if (writer.closed) return;
-      const waited = Atomics.waitAsync(replies.cells, replies.written, seen);
-      if (waited.async) await waited.value;
-    }
-  };
-  void read();
   return {
     write: (bytes) => writer.write(bytes),
     close() {
@@ -118,8 +124,14 @@ export function clientSlot(
       Atomics.notify(replies.cells, replies.written);
       base.close();
     },
-    ref: () => base.ref(),
-    unref: () => base.unref(),
+    ref() {
+      awaited = true;
+      base.ref();
+    },
+    unref() {
+      awaited = false;
+      base.unref();
+    },
     get pending() {
       return writer.pending + base.pending;
     },
@@ -169,12 +181,12 @@ export class SlotHub {
   }
 
   /**
-   * A slot for the connection on `base` whose events are `events`, or
-   * `null` if none is free. Until the client writes to the slot, writes go
-   * to `base`.
+   * A slot for the connection on `base` whose events are `events`, if the
+   * client named this lobby (`id`) and a slot is free, else `null`. Until
+   * the client writes to the slot, writes go to `base`.
    */
-  open(base: Socket, events: SocketEvents): SlotLink | null {
-    if (this.#stopped) return null;
+  open(id: unknown, base: Socket, events: SocketEvents): SlotLink | null {
+    if (this.#stopped || id !== lobbyId(this.lobby)) return null;
     const slot = this.#free.pop();
     if (slot === undefined) return null;
     const nonce = resetSlot(this.lobby, slot);

@@ -202,5 +202,7 @@ describe("Manager: shared-memory slots of in-process clients", () => {
     assert.equal(await client.request(CALL, list.id, "length", []), 2);
     assert.equal(client.lobby, undefined);
     client.close();
+    // The proxy stays alive (its finalizer would release the list).
+    assert.equal(await list.length(), 2);
   });
 });
