@@ -271,24 +271,27 @@ export class SlotHub {
         }
       }
       if (this.#stopped) break;
-      const now = performance.now();
+      let now = performance.now();
       if (delivered) {
         lastWork = now;
         // Replies are flushed in microtasks: let them run.
         await null;
-        continue;
+        now = performance.now();
       }
-      // Hot: wait blocking (a futex wakes in microseconds, an async wait
-      // goes through the event loop), in slices, while no served call is
-      // out (its promise needs the event loop).
-      if (now - lastWork < IDLE_MS && !this.#busy()) {
-        if (now < sliceEnd) {
-          Atomics.wait(bell, DOORBELL, seen, sliceEnd - now);
-          continue;
-        }
-        // The slice is over: one turn of the event loop.
+      if (now >= sliceEnd) {
+        // The slice is over: one turn of the event loop (other
+        // connections, timers), even while requests keep coming.
         await new Promise((resolve) => setImmediate(resolve));
         sliceEnd = performance.now() + SLICE_MS;
+        continue;
+      }
+      if (delivered) continue;
+      // Hot: wait blocking (a futex wakes in microseconds, an async wait
+      // goes through the event loop), until the slice ends, while no served
+      // call is out (its promise needs the event loop). Returns at once if
+      // a client rang since `seen`.
+      if (now - lastWork < IDLE_MS && !this.#busy()) {
+        Atomics.wait(bell, DOORBELL, seen, sliceEnd - now);
         continue;
       }
       const waited = Atomics.waitAsync(bell, DOORBELL, seen);

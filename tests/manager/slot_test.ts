@@ -190,6 +190,35 @@ describe("Manager: shared-memory slots of in-process clients", () => {
     for (const client of [...clients, next]) client.close();
   });
 
+  test("clients flooding their slots do not starve a TCP client: each of its calls is answered", async () => {
+    await using manager = await Manager();
+    const list = await manager.list<string>();
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const children = [0, 1].map(() =>
+      new Process({ target: targets.flood, args: [list, stop], module })
+    );
+    for (const child of children) child.start();
+    const flooding = targets.flood(list, stop);
+    await until(async () => await list.length() > 1_000, "the flood");
+    const tcp = new ManagerClient(manager.address, manager.authkey);
+    try {
+      for (let i = 0; i < 20; i++) {
+        const length = await within(
+          tcp.request(CALL, list.id, "length", []),
+          5_000,
+          "a TCP call during the flood",
+        );
+        assert.ok((length as number) > 1_000);
+      }
+      assert.equal(tcp.lobby, undefined);
+    } finally {
+      Atomics.store(stop, 0, 1);
+      tcp.close();
+    }
+    await flooding;
+    for (const child of children) await child.join();
+  });
+
   test("a copy of the lobby (not shared memory) is not used: the client stays on its socket", async () => {
     await using manager = await Manager();
     const list = await manager.list<number>([1, 2]);
