@@ -1,5 +1,6 @@
-// The worker side of the "from a worker" manager bench: waits for a command
-// in shared memory, runs a batch of appends, reports the batch done.
+// The worker side of the "from a worker" manager bench (a child Process, a
+// pool worker): waits for a command in shared memory, runs a batch of
+// appends, reports the batch done.
 import type { ListProxy } from "../mod.ts";
 
 /** Cells: 0 = command number, 1 = batch mode, 2 = batches done. */
@@ -15,22 +16,4 @@ export async function drive(list: ListProxy<number>, cells: Int32Array) {
     Atomics.store(cells, 2, seen + 1);
     Atomics.notify(cells, 2);
   }
-}
-
-/**
- * For a pool worker: `count` appends, one awaited at a time (mode 1) or all
- * at once (mode 2); resolves with the µs they took per append.
- */
-export async function appendMany(
-  list: ListProxy<number>,
-  count: number,
-  mode: 1 | 2,
-): Promise<number> {
-  const start = performance.now();
-  if (mode === 1) {
-    for (let i = 0; i < count; i++) await list.append(i);
-  } else {
-    await Promise.all(Array.from({ length: count }, (_, i) => list.append(i)));
-  }
-  return (performance.now() - start) * 1000 / count;
 }

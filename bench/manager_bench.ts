@@ -28,7 +28,7 @@ const list = await manager.list<number>();
 
 // A worker that runs a batch of appends whenever the main thread asks.
 const cells = new Int32Array(new SharedArrayBuffer(12));
-const { appendMany, drive } = await import(
+const { drive } = await import(
   workerModule.href
 ) as typeof import("./_manager_worker.ts");
 const worker = new Process({
@@ -37,22 +37,23 @@ const worker = new Process({
   module: workerModule,
 });
 worker.start();
-let commands = 0;
-async function inWorker(mode: 1 | 2): Promise<void> {
+/** Runs one batch in the thread that waits on `cells`, resolves when done. */
+async function batchIn(cells: Int32Array, mode: 0 | 1 | 2): Promise<void> {
   Atomics.store(cells, 1, mode);
-  Atomics.store(cells, 0, ++commands);
+  const command = Atomics.add(cells, 0, 1) + 1;
   Atomics.notify(cells, 0);
+  if (mode === 0) return;
   // Waits return spuriously on some runtimes: re-check the count.
-  for (let done; (done = Atomics.load(cells, 2)) < commands;) {
+  for (let done; (done = Atomics.load(cells, 2)) < command;) {
     const waited = Atomics.waitAsync(cells, 2, done);
     if (waited.async) await waited.value;
   }
 }
 
-// A server in another OS process.
-// A pool worker that runs a batch of appends per task.
+// A pool worker running the same loop, as one long task.
 const pool = new Pool(1, { module: workerModule });
-await pool.apply(appendMany, [list, BATCH, 1]);
+const poolCells = new Int32Array(new SharedArrayBuffer(12));
+const pooled = pool.apply(drive, [list, poolCells]);
 
 const [command, ...args] = runtime.scriptCommand(
   here(`./manager_server${EXT}`),
@@ -82,15 +83,15 @@ group(`ListProxy.append, ${BATCH} calls (divide by ${BATCH})`, () => {
     for (let i = 0; i < BATCH; i++) await list.append(i);
   });
   bench(`main thread, ${BATCH} concurrent (pipelined)`, () => batch(list));
-  bench(`worker, ${BATCH} awaited one by one`, () => inWorker(1));
-  bench(`worker, ${BATCH} concurrent (pipelined)`, () => inWorker(2));
+  bench(`worker, ${BATCH} awaited one by one`, () => batchIn(cells, 1));
+  bench(`worker, ${BATCH} concurrent (pipelined)`, () => batchIn(cells, 2));
   bench(
     `pool worker, ${BATCH} awaited one by one`,
-    () => pool.apply(appendMany, [list, BATCH, 1]),
+    () => batchIn(poolCells, 1),
   );
   bench(
     `pool worker, ${BATCH} concurrent (pipelined)`,
-    () => pool.apply(appendMany, [list, BATCH, 2]),
+    () => batchIn(poolCells, 2),
   );
   bench(
     `TCP loopback, ${BATCH} concurrent (pipelined)`,
@@ -100,10 +101,10 @@ group(`ListProxy.append, ${BATCH} calls (divide by ${BATCH})`, () => {
 
 const { benchmarks } = await run();
 
-Atomics.store(cells, 1, 0);
-Atomics.store(cells, 0, ++commands);
-Atomics.notify(cells, 0);
+await batchIn(cells, 0);
+await batchIn(poolCells, 0);
 await worker.join();
+await pooled;
 await pool.terminate();
 server.kill();
 

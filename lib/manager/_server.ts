@@ -2,7 +2,8 @@
 // and `getServer().serveForever()` (served from the calling thread). It owns
 // the served objects, counts their references per client connection (an
 // object lives while a live connection holds it), and answers requests over
-// TCP after an HMAC handshake. It is hardened like a network service:
+// TCP after an HMAC handshake (then, for clients in its own OS process,
+// through shared memory: see _lobby.ts). It is hardened like a network service:
 // handshake timeout, caps on connections, bounded buffers, decode budgets.
 import type {
   Listener,
