@@ -5,7 +5,7 @@
 // `_keepalive.ts`), so that they keep no dropped pool's jobs alive.
 import { threadExited } from "../_core/thread_exit.ts";
 import { runtime, type WorkerHandle } from "../_runtime/mod.ts";
-import { childIdentity, nextPid, WORKER_URL } from "../_core/identity.ts";
+import { childIdentity, nextPid, POOL_WORKER_URL } from "../_core/identity.ts";
 import type { FunctionRef } from "../_core/function_ref.ts";
 import type {
   PoolExit,
@@ -68,7 +68,7 @@ export class Workers {
     const mailbox = mailboxBuffer();
     const self = new WeakRef<Workers>(this);
     const weak: { slot?: WeakRef<Slot> } = {};
-    const handle = runtime.spawn(WORKER_URL, {
+    const handle = runtime.spawn(POOL_WORKER_URL, {
       message(data) {
         const workers = self.deref();
         const slot = weak.slot?.deref();
