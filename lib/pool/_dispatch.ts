@@ -354,7 +354,7 @@ export class Dispatcher {
     if (workers.live.some((slot) => slot.inflight > 0)) return;
     for (const slot of workers.live) {
       // One that ran nothing of the user's has nothing to finish.
-      if (workers.untouched(slot)) workers.stop(slot);
+      if (workers.untouched(slot)) workers.dismiss(slot);
       else workers.retire(slot);
     }
     if (workers.live.length === 0 && workers.retiring.size === 0) {

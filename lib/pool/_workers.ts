@@ -119,6 +119,21 @@ export class Workers {
     return this.#start.initializer === null && !slot.everTasked;
   }
 
+  /**
+   * Terminates `slot`, which has run nothing of the user's (see
+   * {@linkcode Workers.untouched}): it is gone for the pool at once, without
+   * waiting for its thread, which may still be starting (Bun reports the end
+   * of a starting worker only once it has started, some 20 ms later).
+   */
+  dismiss(slot: Slot): void {
+    getLogger().debug("cleaning up worker %s", slot.name);
+    this.#remove(slot);
+    slot.retiring = true;
+    slot.closeBox();
+    const handle = slot.handle;
+    void handle.terminate().then(() => this.handles.delete(handle));
+  }
+
   /** Terminates `slot`, whatever it runs; no more tasks go to it. */
   stop(slot: Slot): void {
     this.#remove(slot);
