@@ -23,7 +23,10 @@ interface Seen {
  * Runs `body` while recording every worker the runtime starts: the messages
  * posted to it and whether it was terminated.
  */
-async function watchWorkers(body: () => Promise<void>): Promise<Seen[]> {
+async function watchWorkers(
+  body: () => Promise<void>,
+  terminateDelayMs = 0,
+): Promise<Seen[]> {
   const seen: Seen[] = [];
   const spawn = runtime.spawn;
   (runtime as { spawn: typeof spawn }).spawn = (url, events) => {
@@ -40,9 +43,12 @@ async function watchWorkers(body: () => Promise<void>): Promise<Seen[]> {
         if (type === "pool-exit") record.toldToExit = true;
         handle.postMessage(message);
       },
-      terminate(graceMs) {
+      async terminate(graceMs) {
         record.terminated = true;
-        return handle.terminate(graceMs);
+        const stopped = await handle.terminate(graceMs);
+        // A thread slow to report its end.
+        await new Promise((resolve) => setTimeout(resolve, terminateDelayMs));
+        return stopped;
       },
       unref: () => handle.unref(),
       ref: () => handle.ref(),
@@ -79,6 +85,18 @@ describe("Pool.close()", () => {
       "0 task message(s), terminated",
       "1 task message(s), told to exit",
     ]);
+  });
+
+  test("join() does not wait for the thread of a worker close() terminated for having run nothing", async () => {
+    const seen = await watchWorkers(async () => {
+      const pool = new Pool(2, { module });
+      assert.equal(await pool.apply(tasks.scale, [5]), 50);
+      pool.close();
+      const started = Date.now();
+      await within(pool.join(), 10_000, "join");
+      assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
+    }, 5000);
+    assert.deepEqual(seen.map((s) => s.terminated).sort(), [false, true]);
   });
 
   test("close() lets every worker finish when there is an initializer, which runs in each", async () => {
