@@ -1,7 +1,8 @@
 // Start-up benchmarks: Process start+join of an empty target (by module
 // reference) beside a bare worker of the same runtime (spawn, first message,
 // terminate), and Pool(2) + one task + close/join beside piscina(2) + one
-// task + destroy — in the same run.
+// task + destroy and beside two bare workers started together (the floor
+// for any pool of two) — in the same run.
 // Run: npx deno run -A bench/startup_bench.ts · node_modules/.bin/bun bench/startup_bench.ts
 // Node: deno task build:npm && node_modules/.bin/tsc -p scripts/tsconfig.bench.json
 //       && cp bench/_peer_worker.mjs bench/_bare_worker.mjs npm/bench/ && node npm/bench/startup_bench.js
@@ -34,15 +35,21 @@ async function time(name: string, fn: () => Promise<unknown>): Promise<number> {
   return ms;
 }
 
-const bare = await time(
-  "bare worker: spawn, first message, stop",
-  () =>
-    new Promise<void>((resolve) => {
-      const handle = runtime.spawn(BARE, {
-        message: () => void handle.terminate().then(() => resolve()),
-        exit: () => {},
-      });
-    }),
+/** Starts a bare worker; resolves once it said hello and is stopped. */
+function bareWorker(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const handle = runtime.spawn(BARE, {
+      message: () => void handle.terminate().then(() => resolve()),
+      exit: () => {},
+    });
+  });
+}
+
+const bare = await time("bare worker: spawn, first message, stop", bareWorker);
+
+const bare2 = await time(
+  "2 bare workers together: the same",
+  () => Promise.all([bareWorker(), bareWorker()]),
 );
 
 const process = await time("Process start + join (empty target)", async () => {
@@ -74,5 +81,8 @@ ${runtime.name}: Process start+join / bare worker: ${
 }× (goal ≤ 2)
 ${runtime.name}: Pool(2)+1 task+close / piscina:  ${
   (pool / piscina).toFixed(2)
-}× (goal ≤ 1)`);
-emitJson({ bare, process, pool, piscina });
+}× (goal ≤ 1)
+${runtime.name}: Pool(2)+1 task+close / 2 bare workers: ${
+  (pool / bare2).toFixed(2)
+}×`);
+emitJson({ bare, bare2, process, pool, piscina });

@@ -1,8 +1,10 @@
 // Checks of what `new Process(…)` and `start()` are given.
 import { encode } from "./_core/codec.ts";
-import { describe } from "./_core/validate.ts";
+import { functionRef, moduleUrls } from "./_core/function_ref.ts";
+import { checkOptions, describe } from "./_core/validate.ts";
+import type { ProcessOptions } from "./process_options.ts";
 
-export const KNOWN_OPTIONS = [
+const KNOWN_OPTIONS = [
   "target",
   "args",
   "name",
@@ -31,4 +33,57 @@ export function uncloneable(args: unknown[]): string {
     }
   }
   return "an argument";
+}
+
+/** The options of `new Process(…)`, checked, with their defaults. */
+export interface CheckedOptions<A extends unknown[]> {
+  target: ProcessOptions<A>["target"];
+  args: A;
+  name: string;
+  modules: string[];
+  daemon: boolean;
+}
+
+/**
+ * Checks the options of `new Process(…)`; `overridden` tells whether the
+ * subclass overrides `run()` (then `target` may be missing), `defaultName`
+ * names a process given no name.
+ */
+export function checkProcessOptions<A extends unknown[]>(
+  options: ProcessOptions<A>,
+  overridden: boolean,
+  defaultName: () => string,
+): CheckedOptions<A> {
+  const what = "create Process";
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot ${what}: options must be an object with a "target", received ${
+        describe(options)
+      }`,
+    );
+  }
+  checkOptions(what, options, KNOWN_OPTIONS);
+  const {
+    target,
+    args = [] as unknown as A,
+    name = defaultName(),
+    module,
+    daemon = false,
+  } = options;
+  if (!globalThis.Array.isArray(args)) {
+    throw new TypeError(
+      `Cannot ${what}: "args" must be an array, received ${describe(args)}`,
+    );
+  }
+  if (typeof name !== "string") {
+    throw new TypeError(
+      `Cannot ${what}: "name" must be a string, received ${describe(name)}`,
+    );
+  }
+  checkDaemon(what, daemon);
+  const modules = moduleUrls(what, module);
+  if (target !== undefined || !overridden) {
+    functionRef(what, "target", target, modules); // validates
+  }
+  return { target, args, name, modules, daemon };
 }

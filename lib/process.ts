@@ -11,17 +11,17 @@ import {
   nextPid,
   WORKER_URL,
 } from "./_core/identity.ts";
-import {
-  checkNotImporting,
-  functionRef,
-  moduleUrls,
-} from "./_core/function_ref.ts";
+import { checkNotImporting, functionRef } from "./_core/function_ref.ts";
 import type { RunProcess } from "./_core/protocol.ts";
-import { checkOptions, describe } from "./_core/validate.ts";
+import { describe } from "./_core/validate.ts";
 import { ProcessError } from "./errors.ts";
 import { threadExited } from "./_core/thread_exit.ts";
 import { checkTimeout, settlesWithin } from "./_core/timeout.ts";
-import { checkDaemon, KNOWN_OPTIONS, uncloneable } from "./_process_checks.ts";
+import {
+  checkDaemon,
+  checkProcessOptions,
+  uncloneable,
+} from "./_process_checks.ts";
 import type { ProcessOptions } from "./process_options.ts";
 
 export type { ProcessOptions };
@@ -82,38 +82,13 @@ export class Process<A extends unknown[] = unknown[]> {
    * the wrong type.
    */
   constructor(options: ProcessOptions<A>) {
-    const what = "create Process";
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot ${what}: options must be an object with a "target", received ${
-          describe(options)
-        }`,
-      );
-    }
-    checkOptions(what, options, KNOWN_OPTIONS);
-    const {
-      target,
-      args = [] as unknown as A,
-      name = `Process-${++created}`,
-      module,
-      daemon = false,
-    } = options;
-    if (!globalThis.Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot ${what}: "args" must be an array, received ${describe(args)}`,
-      );
-    }
-    if (typeof name !== "string") {
-      throw new TypeError(
-        `Cannot ${what}: "name" must be a string, received ${describe(name)}`,
-      );
-    }
-    checkDaemon(what, daemon);
-    this.#modules = moduleUrls(what, module);
     const overridden = new.target.prototype.run !== Process.prototype.run;
-    if (target !== undefined || !overridden) {
-      functionRef(what, "target", target, this.#modules); // validates
-    }
+    const { target, args, name, modules, daemon } = checkProcessOptions(
+      options,
+      overridden,
+      () => `Process-${++created}`,
+    );
+    this.#modules = modules;
     this.#target = target ?? null;
     this.#args = args;
     this.#name = name;

@@ -218,7 +218,8 @@ section(
   "Medians. `Process` start + join of an empty target (by module reference) " +
     "next to a bare worker of the same runtime (spawn, first message, stop; " +
     "goal: at most 2×), and `Pool(2)` + one task + `close()` + `join()` next " +
-    "to piscina(2) + one task + `destroy()` (goal: at most 1×).",
+    "to piscina(2) + one task + `destroy()` (goal: at most 1×) and to two " +
+    "bare workers started together, the floor for any pool of two.",
   [
     "runtime",
     "bare worker",
@@ -227,6 +228,8 @@ section(
     "Pool(2)",
     "piscina(2)",
     "Pool ÷ piscina",
+    "2 bare workers",
+    "Pool ÷ 2 bare",
   ],
   each("startup_bench").map(([runtime, t]) => [
     runtime,
@@ -236,6 +239,8 @@ section(
     ms(t.pool),
     ms(t.piscina),
     x(t.pool / t.piscina),
+    t.bare2 === undefined ? "–" : ms(t.bare2),
+    t.bare2 === undefined ? "–" : x(t.pool / t.bare2),
   ]),
 );
 

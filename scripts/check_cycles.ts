@@ -6,6 +6,7 @@ const ENTRIES = [
   "lib/cluster/mod.ts",
   "lib/cluster/worker.ts",
   "lib/_worker_main.ts",
+  "lib/pool/_entry.ts",
 ];
 
 interface Dependency {

@@ -2,18 +2,27 @@
 import type { Identity } from "./protocol.ts";
 import { createCommonBlock, PIDS } from "./common_block.ts";
 
-let self: Identity = {
-  pid: 0,
-  name: "MainProcess",
-  pids: new Int32Array(createCommonBlock(), PIDS * 4, 1),
-  daemon: false,
-  authkey: crypto.getRandomValues(new Uint8Array(32)),
-  parent: null,
-};
+/**
+ * Made on first use: a worker adopts its parent's identity before anything
+ * asks, and must not pay for a key it throws away (the first
+ * `crypto.getRandomValues` of a Node worker costs it 15–30 ms).
+ */
+let self: Identity | null = null;
+
+function mainIdentity(): Identity {
+  return {
+    pid: 0,
+    name: "MainProcess",
+    pids: new Int32Array(createCommonBlock(), PIDS * 4, 1),
+    daemon: false,
+    authkey: crypto.getRandomValues(new Uint8Array(32)),
+    parent: null,
+  };
+}
 
 /** This thread's identity; the main thread is pid 0, "MainProcess". */
 export function identity(): Identity {
-  return self;
+  return self ??= mainIdentity();
 }
 
 /** Takes on the identity a parent gave this worker. */
@@ -26,25 +35,34 @@ export function childIdentity(
   pid: number,
   name: string,
   daemon: boolean,
-  authkey: Uint8Array = self.authkey!,
+  authkey: Uint8Array = identity().authkey!,
 ): Identity {
+  const me = identity();
   return {
     pid,
     name,
-    pids: self.pids,
+    pids: me.pids,
     daemon,
     authkey,
-    parent: { pid: self.pid, name: self.name },
+    parent: { pid: me.pid, name: me.name },
   };
 }
 
 /** A pid unique among all threads of this OS process. */
 export function nextPid(): number {
-  return Atomics.add(self.pids, 0, 1) + 1;
+  return Atomics.add(identity().pids, 0, 1) + 1;
 }
+
+const EXT = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
 
 /** The worker entry point: `.ts` when running from source, `.js` when built. */
 export const WORKER_URL: URL = new URL(
-  import.meta.url.endsWith(".ts") ? "../_worker_main.ts" : "../_worker_main.js",
+  `../_worker_main${EXT}`,
+  import.meta.url,
+);
+
+/** A pool worker's entry point: the worker entry with the pool half. */
+export const POOL_WORKER_URL: URL = new URL(
+  `../pool/_entry${EXT}`,
   import.meta.url,
 );

@@ -14,10 +14,15 @@
  *
  * @module
  */
-import process from "node:process";
-import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
-import { hostname } from "node:os";
+import {
+  env,
+  exitProcess,
+  hostAndPid,
+  moduleUrl,
+  onStopSignal,
+  parseArgs,
+  scriptArgs,
+} from "../_runtime/_cli.ts";
 import { WorkerNode } from "./worker_node.ts";
 
 const USAGE = `Usage: worker [options] <module>...
@@ -49,16 +54,9 @@ function number(name: string, text: string | undefined): number | undefined {
   return value;
 }
 
-function moduleUrl(arg: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(arg) && !/^[a-z]:[\\/]/i.test(arg)) {
-    return arg;
-  }
-  return pathToFileURL(arg).href;
-}
-
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: process.argv.slice(2),
+    args: scriptArgs(),
     allowPositionals: true,
     options: {
       redis: { type: "string" },
@@ -77,7 +75,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const connection = values.redis ?? process.env.REDIS_URL ??
+  const connection = values.redis ?? env("REDIS_URL") ??
     "redis://127.0.0.1:6379";
   const node = await WorkerNode.start({
     connection,
@@ -86,7 +84,7 @@ async function main(): Promise<number> {
     processes: number("processes", values.processes),
     modules: positionals.map(moduleUrl),
     allowSource: values["allow-source"],
-    id: values.id ?? `${hostname()}/${process.pid}`,
+    id: values.id ?? hostAndPid(),
     lockDuration: number("lock-duration", values["lock-duration"]),
     stalledInterval: number("stalled-interval", values["stalled-interval"]),
     maxStalledCount: number("max-stalled", values["max-stalled"]),
@@ -96,12 +94,11 @@ async function main(): Promise<number> {
     let stopping = false;
     const stop = () => {
       // A second signal while draining stops at once.
-      if (stopping) process.exit(1);
+      if (stopping) exitProcess(1);
       stopping = true;
       resolve();
     };
-    process.on("SIGTERM", stop);
-    process.on("SIGINT", stop);
+    onStopSignal(stop);
   });
   await node.close();
   console.log(`worker node ${node.name} stopped after ${node.chunks} chunks`);
@@ -109,9 +106,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitProcess(code),
   (error) => {
     console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+    exitProcess(1);
   },
 );

@@ -5,31 +5,21 @@
 // New work goes to the least-loaded workers first. While a worker is idle,
 // tasks waiting behind a busy worker's long task are taken back and run
 // elsewhere; a worker that dies fails only the task it was running, and
-// the tasks it had not started go to the others.
-import { threadExited } from "../_core/thread_exit.ts";
-import { runtime, type WorkerHandle } from "../_runtime/mod.ts";
+// the tasks it had not started go to the others. Starting, retiring and
+// terminating workers is `_workers.ts`.
 import { decode, decodeThrown } from "../_core/codec.ts";
-import { childIdentity, nextPid, WORKER_URL } from "../_core/identity.ts";
 import type { FunctionRef } from "../_core/function_ref.ts";
-import {
-  OK,
-  type PoolExit,
-  type PoolResults,
-  type StartPoolWorker,
-} from "../_core/protocol.ts";
-import { Slot, type Task } from "./_slot.ts";
+import { OK, type PoolResults } from "../_core/protocol.ts";
+import type { WorkerHandle } from "../_runtime/mod.ts";
+import type { Slot, Task } from "./_slot.ts";
 import { postTasks } from "./_post.ts";
-import { mailboxBuffer } from "./_mailbox.ts";
 import { Stealer } from "./_steal.ts";
-import { getLogger } from "../logging.ts";
+import { Workers, type WorkerStart } from "./_workers.ts";
 import type { Job } from "./_jobs.ts";
 
 /** How a Dispatcher starts its workers. */
-export interface DispatcherOptions {
+export interface DispatcherOptions extends WorkerStart {
   processes: number;
-  initializer: FunctionRef | null;
-  /** Encoded with `_codec.ts`; checked to be cloneable. */
-  initargs: readonly unknown[];
   /** Tasks a worker runs before it is replaced; Infinity for never. */
   maxtasks: number;
 }
@@ -42,9 +32,6 @@ const INITIAL_WINDOW = 2;
 const MAX_WINDOW = 2048;
 /** The most tasks in one message. */
 const MAX_BATCH = 512;
-const EXIT: PoolExit = { type: "pool-exit" };
-
-let workersStarted = 0;
 /**
  * Dispatchers between `close()` and their last worker's exit: nothing else
  * may hold them while their workers finish (their pool may be unreachable,
@@ -57,15 +44,8 @@ const closing = new Set<Dispatcher>();
  * workers hold it only weakly (see `_keepalive.ts`).
  */
 export class Dispatcher {
-  /**
-   * Every worker not yet gone: what a dropped pool's finalizer terminates.
-   * It leads to no task, job or result.
-   */
-  readonly handles: Set<WorkerHandle> = new Set();
   #options: DispatcherOptions;
-  #workers: Slot[] = [];
-  /** Workers told to exit, or being replaced, that are not gone yet. */
-  #retiring = new Set<Slot>();
+  #workers: Workers;
   #queue: (Task | undefined)[] = [];
   #head = 0;
   #nextId = 1;
@@ -82,14 +62,14 @@ export class Dispatcher {
   /** Aborted jobs whose running task must be stopped, by worker. */
   #stopping = new Map<Slot, Job>();
   #dispatch = () => this.#fill();
-  #stealer = new Stealer(() => this.#workers, (tasks) => {
+  #stealer = new Stealer(() => this.#workers.live, (tasks) => {
     this.#requeue(tasks);
     this.#schedule();
   });
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #unrefIdle = () => {
     this.#idleTimer = undefined;
-    for (const slot of this.#workers) {
+    for (const slot of this.#workers.live) {
       // A mailbox reply is awaited with `Atomics.waitAsync`, which does
       // not keep the process alive: its worker stays ref'd until it comes.
       if (
@@ -104,7 +84,20 @@ export class Dispatcher {
   constructor(options: DispatcherOptions) {
     this.#options = options;
     this.#closed = new Promise((resolve) => this.#markClosed = resolve);
-    for (let i = 0; i < options.processes; i++) this.#spawn();
+    this.#workers = new Workers(options, {
+      receive: (slot, results) => this.#receive(slot, results),
+      died: (slot, code) => this.#died(slot, code),
+      gone: () => this.#retireIfIdle(),
+    });
+    for (let i = 0; i < options.processes; i++) this.#workers.spawn();
+  }
+
+  /**
+   * Every worker not yet gone: what a dropped pool's finalizer terminates.
+   * It leads to no task, job or result.
+   */
+  get handles(): Set<WorkerHandle> {
+    return this.#workers.handles;
   }
 
   /** The number of a function, for task messages; sent to each worker once. */
@@ -149,7 +142,7 @@ export class Dispatcher {
    * the results it owes other jobs have arrived.
    */
   stop(job: Job): void {
-    for (const slot of [...this.#workers]) {
+    for (const slot of this.#workers.live) {
       if (!slot.pending().some((task) => task.job === job)) continue;
       this.#requeue(slot.takeBack());
       this.#stopping.set(slot, job);
@@ -164,7 +157,7 @@ export class Dispatcher {
     for (let i = this.#head; i < this.#queue.length; i++) {
       jobs.add(this.#queue[i]!.job);
     }
-    for (const slot of [...this.#workers, ...this.#retiring]) {
+    for (const slot of this.#workers.all()) {
       for (const task of slot.pending()) jobs.add(task.job);
     }
     return jobs;
@@ -172,7 +165,9 @@ export class Dispatcher {
 
   /**
    * Lets the workers exit on their own once every task submitted so far has
-   * finished (call when no job is pending). Resolves once all are gone.
+   * finished (call when no job is pending); one that has run nothing of the
+   * user's (no task, no initializer) is terminated, even while it starts.
+   * Resolves once all are gone.
    */
   close(): Promise<void> {
     if (!this.#closing && !this.#stopped) closing.add(this);
@@ -188,95 +183,16 @@ export class Dispatcher {
     this.#stealer.stop();
     this.#queue = [];
     this.#head = 0;
-    const workers = this.#workers;
-    this.#workers = [];
-    await Promise.all(
-      [...workers, ...this.#retiring].map((slot) => {
-        slot.closeBox();
-        return slot.handle.terminate();
-      }),
-    );
-    this.#retiring.clear();
-    this.handles.clear();
+    await this.#workers.terminateAll();
     closing.delete(this);
     this.#markClosed();
   }
 
-  #spawn(): void {
-    const pid = nextPid();
-    const name = `SpawnPoolWorker-${++workersStarted}`;
-    const cells = new Int32Array(new SharedArrayBuffer(8));
-    const mailbox = mailboxBuffer();
-    // Weak: a running worker must not keep a dropped pool's jobs alive.
-    const self = new WeakRef<Dispatcher>(this);
-    const weak: { slot?: WeakRef<Slot> } = {};
-    const handle = runtime.spawn(WORKER_URL, {
-      message(data) {
-        const dispatcher = self.deref();
-        const slot = weak.slot?.deref();
-        if (dispatcher === undefined || slot === undefined) return;
-        dispatcher.#receive(slot, data as PoolResults);
-      },
-      exit(code) {
-        const dispatcher = self.deref();
-        const slot = weak.slot?.deref();
-        if (dispatcher === undefined) return;
-        dispatcher.handles.delete(handle);
-        if (slot !== undefined) dispatcher.#exited(slot, code);
-      },
-    });
-    const slot = new Slot(handle, name, pid, cells, mailbox);
-    void handle.gone.then(() => threadExited(pid));
-    weak.slot = new WeakRef(slot);
-    this.handles.add(handle);
-    const start: StartPoolWorker = {
-      type: "pool",
-      identity: childIdentity(pid, name, true), // daemonic, as in Python
-      initializer: this.#options.initializer,
-      initargs: this.#options.initargs,
-      cells,
-      mailbox,
-    };
-    handle.postMessage(start);
-    handle.unref();
-    this.#workers.push(slot);
-    getLogger().debug("added worker");
-  }
-
-  /** Tells `slot` to exit once its tasks are done; no more go to it. */
-  #retire(slot: Slot): void {
-    this.#remove(slot);
-    slot.retiring = true;
-    slot.post(EXIT);
-    this.#ref(slot);
-    this.#retiring.add(slot);
-  }
-
   /** Terminates `slot` (terminate() waits for it) and starts another. */
   #replace(slot: Slot): void {
-    this.#remove(slot);
     this.#stopping.delete(slot);
-    this.#retiring.add(slot);
-    slot.closeBox();
-    void slot.handle.terminate().then(() => this.#gone(slot));
-    this.#spawn();
-  }
-
-  #gone(slot: Slot): void {
-    getLogger().debug("cleaning up worker %s", slot.name);
-    this.#retiring.delete(slot);
-    this.handles.delete(slot.handle);
-    this.#retireIfIdle();
-  }
-
-  #remove(slot: Slot): void {
-    this.#workers = this.#workers.filter((other) => other !== slot);
-  }
-
-  #ref(slot: Slot): void {
-    if (slot.refed) return;
-    slot.handle.ref();
-    slot.refed = true;
+    this.#workers.stop(slot);
+    this.#workers.spawn();
   }
 
   #schedule(): void {
@@ -315,7 +231,9 @@ export class Dispatcher {
     this.#scheduled = false;
     if (this.#stopped) return;
     const window = this.#window();
-    const open = this.#workers.filter((slot) => this.#room(slot, window) > 0)
+    const open = this.#workers.live.filter((slot) =>
+      this.#room(slot, window) > 0
+    )
       .sort((a, b) => a.inflight - b.inflight);
     for (let i = 0; i < open.length; i++) {
       const slot = open[i];
@@ -350,13 +268,13 @@ export class Dispatcher {
       if (!task.job.done) batch.push(task);
     }
     if (batch.length === 1 && slot.sendBoxed(batch[0])) {
-      this.#ref(slot);
+      slot.ref();
       void this.#awaitReply(slot);
       return 1;
     }
     const sent = postTasks(slot, batch, this.#refs);
     slot.sentTasks(sent);
-    if (sent.length > 0) this.#ref(slot);
+    if (sent.length > 0) slot.ref();
     return batch.length;
   }
 
@@ -397,8 +315,8 @@ export class Dispatcher {
     if (this.#stopped || slot.retiring) return;
     if (this.#stopping.has(slot)) this.#stopIfRunning(slot);
     else if (slot.finished >= this.#options.maxtasks) {
-      this.#retire(slot);
-      this.#spawn();
+      this.#workers.retire(slot);
+      this.#workers.spawn();
     } else if (slot.inflight === 0) {
       // Only after the callers had their turn: one who awaits a task and
       // submits the next keeps the worker ref'd.
@@ -418,16 +336,12 @@ export class Dispatcher {
     } else if (slot.inflight === 0) this.#stopping.delete(slot);
   }
 
-  #exited(slot: Slot, code: number): void {
-    if (this.#retiring.has(slot)) return this.#gone(slot);
-    if (!this.#workers.includes(slot)) return;
-    slot.closeBox();
-    getLogger().debug("cleaning up worker %s", slot.name);
-    this.#remove(slot);
+  /** Runs elsewhere what `slot`'s dead worker never started. */
+  #died(slot: Slot, code: number): void {
     this.#stopping.delete(slot);
     this.#requeue(slot.died(code));
     if (this.#stopped) return;
-    this.#spawn();
+    this.#workers.spawn();
     this.#schedule();
     this.#retireIfIdle();
   }
@@ -436,9 +350,14 @@ export class Dispatcher {
   #retireIfIdle(): void {
     if (!this.#closing || this.#stopped) return;
     if (this.#head < this.#queue.length) return;
-    if (this.#workers.some((slot) => slot.inflight > 0)) return;
-    for (const slot of [...this.#workers]) this.#retire(slot);
-    if (this.#workers.length === 0 && this.#retiring.size === 0) {
+    const workers = this.#workers;
+    if (workers.live.some((slot) => slot.inflight > 0)) return;
+    for (const slot of workers.live) {
+      // One that ran nothing of the user's has nothing to finish.
+      if (workers.untouched(slot)) workers.dismiss(slot);
+      else workers.retire(slot);
+    }
+    if (workers.live.length === 0 && workers.retiring.size === 0) {
       clearTimeout(this.#idleTimer);
       this.#stealer.stop();
       this.#stopped = true;

@@ -163,6 +163,18 @@ export class Slot {
     return length === SKIPPED ? [] : this.box.readResult();
   }
 
+  /** Keeps the process alive while the worker runs (see `#unrefIdle`). */
+  ref(): void {
+    if (this.refed) return;
+    this.handle.ref();
+    this.refed = true;
+  }
+
+  /** Whether any task was ever sent to the worker (taken back or not). */
+  get everTasked(): boolean {
+    return this.#nextSeq > 0;
+  }
+
   /** Tasks sent and not answered. */
   get inflight(): number {
     return this.#tasks.length - this.#head;
