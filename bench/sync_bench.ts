@@ -23,8 +23,12 @@ import { runtime } from "../lib/_runtime/mod.ts";
 
 const { DONE, GEN, KIND, KINDS, OPS, READY, STOP, WORKERS } = workers;
 const MAX_WORKERS = 4;
-// Large enough that waking the workers (tens of µs) is noise.
+// Large enough that waking the workers (tens of µs) is noise; more where
+// locks are fast (Bun), so that a round lasts MIN_ROUND_MS at least and a
+// scheduler hiccup on a busy machine does not decide it.
 const OPS_PER_WORKER = 200_000;
+const MIN_ROUND_MS = 20;
+const MAX_OPS_PER_WORKER = 5_000_000;
 
 const mutex = new Int32Array(new SharedArrayBuffer(4));
 const counter = new Int32Array(new SharedArrayBuffer(4));
@@ -82,10 +86,10 @@ while (Atomics.load(control, READY) < MAX_WORKERS) {
   await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-/** Has `count` workers each run a batch of `kind`; blocks until they finish. */
-function contend(kind: number, count: number): void {
+/** Has `count` workers each run `ops` of `kind`; blocks until they finish. */
+function contend(kind: number, count: number, ops: number): void {
   Atomics.store(control, KIND, kind);
-  Atomics.store(control, OPS, OPS_PER_WORKER);
+  Atomics.store(control, OPS, ops);
   Atomics.store(control, WORKERS, count);
   Atomics.store(control, DONE, 0);
   value.store(0);
@@ -101,16 +105,27 @@ const { benchmarks } = await run();
 // Contended batches: every kind once per round, the order rotating, so that
 // load from elsewhere on the machine hits all kinds alike; medians per kind.
 const ROUNDS = 9;
+/** Increments per worker and round, by worker count. */
+const opsPerWorker: Record<string, number> = {};
 /** Median ns per increment of each kind, with `count` workers. */
 function contended(count: number): number[] {
   const times: number[][] = KINDS.map(() => []);
-  for (let kind = 0; kind < KINDS.length; kind++) contend(kind, count); // JIT
+  for (let kind = 0; kind < KINDS.length; kind++) {
+    contend(kind, count, OPS_PER_WORKER); // JIT
+  }
+  const start = performance.now();
+  contend(0, count, OPS_PER_WORKER);
+  const ms = performance.now() - start;
+  const ops = opsPerWorker[`${count}w`] = Math.min(
+    MAX_OPS_PER_WORKER,
+    Math.max(OPS_PER_WORKER, Math.round(OPS_PER_WORKER * MIN_ROUND_MS / ms)),
+  );
   for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < KINDS.length; k++) {
       const kind = (k + round) % KINDS.length;
       const start = performance.now();
-      contend(kind, count);
-      times[kind].push((performance.now() - start) * 1e6 / OPS_PER_WORKER);
+      contend(kind, count, ops);
+      times[kind].push((performance.now() - start) * 1e6 / ops);
     }
   }
   return times.map((t) => t.sort((a, b) => a - b)[t.length >> 1]);
@@ -172,4 +187,9 @@ console.log(
     (guardedOps / python).toFixed(1)
   }× Python's ${(python / 1e6).toFixed(2)}M`,
 );
-emitJson({ contention: json, python: { guardedOpsPerSecond: python } });
+console.log(`increments per worker and round: ${JSON.stringify(opsPerWorker)}`);
+emitJson({
+  contention: json,
+  python: { guardedOpsPerSecond: python },
+  opsPerWorker,
+});

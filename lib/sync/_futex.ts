@@ -226,6 +226,24 @@ export function* lockSteps(
   }
 }
 
+/**
+ * Frees the mutex at `cells[index]` if `tag` holds it; `false` if it does
+ * not. One compare-exchange, which checks the holder too.
+ */
+export function unlockAs(
+  cells: Int32Array,
+  index: number,
+  tag: number,
+): boolean {
+  const state = Atomics.compareExchange(cells, index, tag, UNLOCKED);
+  if (state === tag) return true;
+  if (state !== (tag | WAITED)) return false;
+  // We hold it and WAITED is set: nobody else changes the word now.
+  Atomics.store(cells, index, UNLOCKED);
+  Atomics.notify(cells, index, 1);
+  return true;
+}
+
 /** Frees the mutex at `cells[index]`; `false` if it was not held. */
 export function unlock(cells: Int32Array, index: number): boolean {
   const state = Atomics.exchange(cells, index, UNLOCKED);

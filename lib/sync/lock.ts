@@ -29,6 +29,7 @@ import {
   tryLock,
   tryLockAs,
   unlock,
+  unlockAs,
   UNLOCKED,
 } from "./_futex.ts";
 import { Adopted, sharedCells } from "../_core/shared.ts";
@@ -175,11 +176,13 @@ registerShareable(
 /** The mutex word, tagged with its holder: see {@linkcode tagOf}. */
 const MUTEX = 0;
 /**
- * How many more times than once the holder holds it. Only the holder reads
- * or writes it, and it is 0 whenever the lock is free: taking a free lock
- * and freeing it touch the mutex word alone.
+ * How many more times than once the holder holds it. Only the holder writes
+ * it, and it is 0 whenever the lock is free: taking a free lock and freeing
+ * it write the mutex word alone. On a cache line of its own (64 bytes on),
+ * so that reading it does not pull the mutex word's line from the threads
+ * that wait on it.
  */
-const DEPTH = 1;
+const DEPTH = 16;
 
 /** This thread's tag in an RLock's mutex word: its pid + 1, doubled. */
 function tagOf(pid: number): number {
@@ -274,10 +277,11 @@ export class RLock {
    */
   release(): void {
     const cells = this.#cells;
-    const owner = holder(cells, MUTEX);
-    if (owner !== tagOf(identity().pid)) throw notOwned(owner);
-    if (cells[DEPTH] === 0) unlock(cells, MUTEX);
-    else cells[DEPTH]--;
+    const tag = tagOf(identity().pid);
+    // A thread that does not hold the lock may read any DEPTH: it then
+    // fails the holder check or unlockAs.
+    if (cells[DEPTH] !== 0 && holder(cells, MUTEX) === tag) cells[DEPTH]--;
+    else if (!unlockAs(cells, MUTEX, tag)) throw notOwned(holder(cells, MUTEX));
   }
 
   /**

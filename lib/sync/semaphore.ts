@@ -12,58 +12,107 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { block, blockAsync, spinWhile, type Steps } from "./_futex.ts";
+import { block, blockAsync, type Steps } from "./_futex.ts";
 import { Adopted, sharedCells } from "../_core/shared.ts";
 import { describe } from "../_core/validate.ts";
 
-const VALUE = 0;
 /**
- * Wake tokens: a thread adds one before each sleep on VALUE. A release that
- * finds one notifies, and takes one off if that woke a sleeper; a waiter
- * that no notify woke (the value had changed, or it timed out) takes its
- * own off. So the tokens count the sleepers and those about to sleep, and a
- * release notifies only while someone may sleep: not again and again while
- * the one it woke has not yet run (the old count was kept by the waiter).
+ * The value word: the units in bits 0–30, and SLEEPERS, the sign bit, while
+ * someone may sleep on it (Drepper's mutex 2, counted). A release that
+ * finds SLEEPERS clears it in the same exchange that adds its unit and
+ * wakes one sleeper; so a release while nobody sleeps is one
+ * compare-exchange, as is an acquire that finds a unit.
+ *
+ * A thread sleeps only on the word `SLEEPERS` exactly (no unit, the bit
+ * set), after setting the bit itself if it was clear. Every clearing of the
+ * bit is followed by a notify, and whoever wakes takes over the duty of the
+ * sleepers left behind: after any wait, a thread takes its unit pessimistic,
+ * setting SLEEPERS (its release wakes the next), or, if units are left
+ * over after its own, leaves the bit clear and wakes the next itself;
+ * finding no unit, it sets the bit again before it sleeps or gives up. So
+ * while anyone sleeps, either the bit is set or a woken thread is on its
+ * way to one of those steps: no wake-up is lost.
  */
-const WAITERS = 1;
+const VALUE = 0;
 /** The largest VALUE release may reach. */
-const MAX = 2;
+const MAX = 1;
 /** 1 for a BoundedSemaphore. */
-const BOUNDED = 3;
-const INT32_MAX = 2 ** 31 - 1;
+const BOUNDED = 2;
+const SLEEPERS = -(2 ** 31);
+const UNITS = 2 ** 31 - 1;
+const INT32_MAX = UNITS;
+/**
+ * How many times a contended acquire re-reads the word before it sleeps:
+ * see `SPINS` in `_futex.ts`.
+ */
+const SPINS = 100;
 
 function tryDecrement(cells: Int32Array): boolean {
   // Guess 1 (a semaphore used as a lock) to save a load. Success is only
   // ever a compare-exchange that found what it expected: a lost race that
   // leaves 1 behind must still take that unit with its own exchange.
-  let value = Atomics.compareExchange(cells, VALUE, 1, 0);
-  if (value === 1) return true;
-  while (value > 0) {
-    const seen = Atomics.compareExchange(cells, VALUE, value, value - 1);
-    if (seen === value) return true;
-    value = seen;
+  let word = Atomics.compareExchange(cells, VALUE, 1, 0);
+  if (word === 1) return true;
+  while ((word & UNITS) !== 0) {
+    const seen = Atomics.compareExchange(cells, VALUE, word, word - 1);
+    if (seen === word) return true;
+    word = seen;
   }
   return false;
 }
 
 function* decrementSteps(cells: Int32Array, deadline: number): Steps<boolean> {
-  for (;;) {
-    if (tryDecrement(cells)) return true;
-    if (spinWhile(cells, VALUE, 0)) continue; // a unit came back; try again
-    Atomics.add(cells, WAITERS, 1);
-    const wait = { cells, index: VALUE, value: 0, deadline, once: true };
-    if (!(yield wait)) {
-      Atomics.sub(cells, WAITERS, 1); // no notify took our token
-      if (performance.now() >= deadline) return false;
+  for (let i = 0; i < SPINS; i++) {
+    if ((Atomics.load(cells, VALUE) & UNITS) !== 0 && tryDecrement(cells)) {
+      return true;
     }
+  }
+  let woken = false;
+  let word = Atomics.load(cells, VALUE);
+  for (;;) {
+    const units = word & UNITS;
+    if (units !== 0) {
+      // Before any wait, the bit is left as it is; after one, see VALUE.
+      const rest = units - 1;
+      const next = !woken ? word - 1 : rest === 0 ? SLEEPERS : rest;
+      const seen = Atomics.compareExchange(cells, VALUE, word, next);
+      if (seen !== word) {
+        word = seen;
+        continue;
+      }
+      if (woken && rest !== 0) Atomics.notify(cells, VALUE, 1);
+      return true;
+    }
+    if (word === 0) {
+      word = Atomics.compareExchange(cells, VALUE, 0, SLEEPERS);
+      if (word !== 0) continue;
+    }
+    // The word is SLEEPERS.
+    if (deadline !== Infinity && performance.now() >= deadline) return false;
+    woken = true;
+    const wait = { cells, index: VALUE, value: SLEEPERS, deadline };
+    if (!(yield wait)) return false; // still SLEEPERS: the bit stays set
+    word = Atomics.load(cells, VALUE);
   }
 }
 
-/** After a unit came back: wakes a sleeper if a wake token says one may sleep. */
-function wakeOne(cells: Int32Array): void {
-  if (
-    Atomics.load(cells, WAITERS) > 0 && Atomics.notify(cells, VALUE, 1) === 1
-  ) Atomics.sub(cells, WAITERS, 1); // the token of the one it woke
+/** Adds one unit unless that would pass `max`; false if it would. */
+function increment(cells: Int32Array, max: number): boolean {
+  if (max === 0) return false;
+  // Guess 0 (a semaphore used as a lock, nobody asleep) to save a load. As
+  // in tryDecrement, only an exchange that found what it expected counts.
+  let word = Atomics.compareExchange(cells, VALUE, 0, 1);
+  if (word === 0) return true;
+  for (;;) {
+    const units = word & UNITS;
+    if (units >= max) return false;
+    const seen = Atomics.compareExchange(cells, VALUE, word, units + 1);
+    if (seen === word) break;
+    word = seen;
+  }
+  // Cleared SLEEPERS: wake one, who takes over (see VALUE).
+  if (word < 0) Atomics.notify(cells, VALUE, 1);
+  return true;
 }
 
 /**
@@ -105,7 +154,7 @@ export class Semaphore {
   constructor(value: undefined, memory: Adopted<Int32Array>);
   constructor(value: number = 1, memory?: Adopted<Int32Array>) {
     const bounded = new.target === BoundedSemaphore;
-    this.#cells = sharedCells(memory, 4, (cells) => {
+    this.#cells = sharedCells(memory, 3, (cells) => {
       cells[VALUE] = checkValue(new.target.name, value);
       cells[MAX] = bounded ? value : INT32_MAX;
       cells[BOUNDED] = bounded ? 1 : 0;
@@ -151,36 +200,12 @@ export class Semaphore {
    * @throws {RangeError} If a `BoundedSemaphore` would pass its initial value.
    */
   release(): void {
-    const cells = this.#cells;
-    if (this.#bounded) {
-      this.#increment(cells);
-    } else if (Atomics.add(cells, VALUE, 1) === INT32_MAX) {
-      Atomics.sub(cells, VALUE, 1);
-      throw this.#releasedTooOften();
-    }
-    wakeOne(cells);
-  }
-
-  /** Adds a unit to a BoundedSemaphore, refusing to pass its bound. */
-  #increment(cells: Int32Array): void {
-    const max = this.#max;
-    // Guess 0 (a semaphore used as a lock) to save a load. As in
-    // tryDecrement, only an exchange that found what it expected counts.
-    let value = max > 0
-      ? Atomics.compareExchange(cells, VALUE, 0, 1)
-      : Atomics.load(cells, VALUE);
-    if (value === 0 && max > 0) return;
-    for (;;) {
-      if (value >= max) throw this.#releasedTooOften();
-      const seen = Atomics.compareExchange(cells, VALUE, value, value + 1);
-      if (seen === value) return;
-      value = seen;
-    }
+    if (!increment(this.#cells, this.#max)) throw this.#releasedTooOften();
   }
 
   /** The number of units available now. */
   getValue(): number {
-    return Atomics.load(this.#cells, VALUE);
+    return Atomics.load(this.#cells, VALUE) & UNITS;
   }
 
   /**

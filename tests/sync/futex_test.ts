@@ -11,6 +11,7 @@ import {
   tryLock,
   tryLockAs,
   unlock,
+  unlockAs,
   UNLOCKED,
   WAITED,
   waitWhile,
@@ -81,6 +82,24 @@ describe("futex", () => {
     assert.equal(holder(c, 0), 6);
     assert.equal(unlock(c, 0), true);
     assert.equal(block(lockSteps(c, 0, Infinity, 8)), true);
+    assert.equal(holder(c, 0), 8);
+  });
+
+  test("unlockAs() frees the mutex only for its holder's tag, and wakes a waiter once WAITED is set", async () => {
+    const c = cells();
+    assert.equal(unlockAs(c, 0, 6), false);
+    assert.equal(tryLockAs(c, 0, 6), true);
+    assert.equal(unlockAs(c, 0, 8), false);
+    assert.equal(c[0], 6);
+    assert.equal(unlockAs(c, 0, 6), true);
+    assert.equal(c[0], UNLOCKED);
+    tryLockAs(c, 0, 6);
+    const taking = blockAsync(lockSteps(c, 0, performance.now() + 5_000, 8));
+    assert.equal(c[0], 6 | WAITED); // the waiter sleeps
+    assert.equal(unlockAs(c, 0, 8), false);
+    assert.equal(c[0], 6 | WAITED);
+    assert.equal(unlockAs(c, 0, 6), true);
+    assert.equal(await taking, true);
     assert.equal(holder(c, 0), 8);
   });
 });

@@ -7,6 +7,7 @@ import {
   runProcesses,
   sharedInts,
   waitUntil,
+  within,
 } from "../_helpers.ts";
 
 const module = fixture("sync_targets");
@@ -53,8 +54,8 @@ for (const Kind of [Lock, RLock]) {
       const lock = new Kind();
       const shared = sharedInts();
       const p = new Process({
-        target: targets.holdFor,
-        args: [lock, shared, 400],
+        target: targets.holdUntilTold,
+        args: [lock, shared],
         module,
       });
       p.start();
@@ -72,6 +73,8 @@ for (const Kind of [Lock, RLock]) {
         name: "TimeoutError",
         message: `Cannot hold ${name}: not acquired within 10 ms`,
       });
+      Atomics.store(shared, 0, 1);
+      Atomics.notify(shared, 0);
       assert.equal(await lock.acquireAsync({ timeout: 10_000 }), true);
       lock.release();
       await p.join();
@@ -81,17 +84,27 @@ for (const Kind of [Lock, RLock]) {
       const lock = new Kind();
       const shared = sharedInts();
       const p = new Process({
-        target: targets.holdFor,
-        args: [lock, shared, 200],
+        target: targets.holdUntilTold,
+        args: [lock, shared],
         module,
       });
       p.start();
       await waitUntil(() => Atomics.load(shared, 1) === 1);
-      let ticks = 0;
-      const timer = setInterval(() => ticks++, 10);
-      assert.equal(await lock.acquireAsync(), true);
-      clearInterval(timer);
-      assert.ok(ticks >= 3, `only ${ticks} ticks`);
+      let taken = false;
+      const taking = lock.acquireAsync().then((got) => (taken = got));
+      // Three timer ticks run while the worker holds the lock.
+      await new Promise<void>((resolve) => {
+        let ticks = 0;
+        const timer = setInterval(() => {
+          if (++ticks < 3) return;
+          clearInterval(timer);
+          resolve();
+        }, 10);
+      });
+      assert.equal(taken, false);
+      Atomics.store(shared, 0, 1);
+      Atomics.notify(shared, 0);
+      assert.equal(await within(taking, 10_000, "the async take"), true);
       lock.release();
       await p.join();
     });
@@ -203,6 +216,20 @@ describe("RLock ownership", () => {
       name: "RangeError",
       message: "Cannot release RLock: it is not locked",
     });
+  });
+
+  test("RLock stress: 4 workers × 50,000 nested takes and releases lose nothing", async () => {
+    const lock = new RLock();
+    const shared = sharedInts();
+    await runAll(4, {
+      target: targets.nestedIncrements,
+      args: [lock, shared, 50_000],
+    });
+    assert.equal(shared[0], 400_000);
+    assert.equal(lock.locked(), false);
+    assert.equal(lock.acquire({ block: false }), true);
+    lock.release();
+    assert.throws(() => lock.release(), RangeError);
   });
 
   test("RLock.release() from another worker throws RangeError", async () => {

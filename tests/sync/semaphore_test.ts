@@ -1,13 +1,41 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { BoundedSemaphore, Process, Semaphore } from "../../mod.ts";
-import { reduce, type Reduced } from "../../lib/_core/codec.ts";
 import { fixture, runProcesses, sharedInts, within } from "../_helpers.ts";
 
 const module = fixture("sync_targets");
 const targets = await import(
   module.href
 ) as typeof import("../fixtures/sync_targets.ts");
+
+/**
+ * Starts 3 workers running `target(sem, cells, 1)` and one async taker
+ * (`takeAsync`), lets them all fall asleep on `sem`, calls `release`, and
+ * waits until every taker is through; returns the workers' cells.
+ */
+async function wakeSleepers(
+  sem: Semaphore,
+  target: (sem: Semaphore, cells: Int32Array, times: number) => void,
+  takeAsync: () => Promise<boolean>,
+  release: () => void,
+): Promise<Int32Array> {
+  const cells = sharedInts(2);
+  const takers = globalThis.Array.from(
+    { length: 3 },
+    () => new Process({ target, args: [sem, cells, 1], module }),
+  );
+  for (const p of takers) p.start();
+  const asyncTaker = takeAsync();
+  await new Promise((resolve) => setTimeout(resolve, 100)); // all asleep
+  release();
+  assert.equal(await within(asyncTaker, 10_000, "the async taker"), true);
+  await within(
+    Promise.all(takers.map((p) => p.join())),
+    10_000,
+    "the blocking takers",
+  );
+  return cells;
+}
 
 describe("Semaphore", () => {
   test("Semaphore.acquire() takes units until none is left", () => {
@@ -36,7 +64,7 @@ describe("Semaphore", () => {
     assert.equal(sem.getValue(), 1);
   });
 
-  test("Semaphore(0) stress: 2 releasers × 30,000 wake 2 blocking, 1 timed and 1 async taker, exactly, and leave no wake token", async () => {
+  test("Semaphore(0) stress: 2 releasers × 30,000 wake 2 blocking, 1 timed and 1 async taker, exactly, and leave the value at 0", async () => {
     const sem = new Semaphore(0);
     const cells = sharedInts(2); // units taken, timeouts
     const taker = (times: number, timeoutMs?: number) =>
@@ -62,9 +90,10 @@ describe("Semaphore", () => {
     await within(workers, 60_000, "the semaphore stress");
     assert.equal(cells[0], 60_000);
     assert.equal(sem.getValue(), 0);
-    // Every sleeper's wake token was taken off by its waker or by itself.
-    const words = (sem[reduce]() as Reduced & { state: Int32Array }).state;
-    assert.equal(words[1], 0);
+    // Nobody sleeps now: a release leaves its unit for the next taker.
+    sem.release();
+    assert.equal(sem.acquire({ block: false }), true);
+    assert.equal(sem.acquire({ block: false }), false);
   });
 
   for (const Kind of [Semaphore, BoundedSemaphore]) {
@@ -81,6 +110,80 @@ describe("Semaphore", () => {
       assert.equal(sem.getValue(), 2);
     });
   }
+
+  for (
+    const [Kind, units] of [[Semaphore, 1], [BoundedSemaphore, 2]] as const
+  ) {
+    test(`${Kind.name}(${units}) stress: blocking, timed and async takers never over-admit and give back every unit`, async () => {
+      const sem = new Kind(units);
+      const cells = sharedInts(5); // holders, too many, -, timeouts, held
+      const workers = runProcesses(4, (i) =>
+        i < 2
+          ? new Process({
+            target: targets.countHolders,
+            args: [sem, cells, 20_000, units],
+            module,
+          })
+          : new Process({
+            target: targets.countTimedHolders,
+            args: [sem, cells, 20_000, units, i === 2 ? 0 : 0.05],
+            module,
+          }));
+      for (let i = 0; i < 2_000; i++) {
+        while (!await sem.acquireAsync({ timeout: 1 })) {
+          Atomics.add(cells, 3, 1);
+        }
+        if (Atomics.add(cells, 0, 1) + 1 > units) Atomics.add(cells, 1, 1);
+        Atomics.sub(cells, 0, 1);
+        sem.release();
+      }
+      await within(workers, 60_000, "the semaphore stress");
+      assert.deepEqual([cells[0], cells[1], cells[2], cells[4]], [
+        0,
+        0,
+        0,
+        40_000,
+      ]);
+      assert.equal(sem.getValue(), units);
+      assert.equal(sem.acquire({ block: false }), true);
+    });
+  }
+
+  test("Semaphore: releases in a row, before any sleeper ran, wake as many sleepers", async () => {
+    for (let round = 0; round < 5; round++) {
+      const sem = round % 2 === 0 ? new Semaphore(0) : new BoundedSemaphore(4);
+      if (round % 2 === 1) { for (let i = 0; i < 4; i++) sem.acquire(); }
+      const cells = await wakeSleepers(
+        sem,
+        targets.acquireMany,
+        () => sem.acquireAsync({ timeout: 10_000 }),
+        () => {
+          for (let i = 0; i < 4; i++) sem.release();
+        },
+      );
+      assert.equal(cells[0], 3);
+      assert.equal(sem.getValue(), 0);
+    }
+  });
+
+  test("Semaphore: one unit passes through every sleeper, each woken by the release of the one before", async () => {
+    for (let round = 0; round < 3; round++) {
+      const sem = round % 2 === 0 ? new Semaphore(0) : new BoundedSemaphore(1);
+      if (round % 2 === 1) sem.acquire();
+      const cells = await wakeSleepers(
+        sem,
+        targets.lockedIncrements,
+        async () => {
+          const got = await sem.acquireAsync({ timeout: 10_000 });
+          if (got) sem.release();
+          return got;
+        },
+        () => sem.release(),
+      );
+      assert.equal(cells[0], 3);
+      assert.equal(sem.getValue(), 1);
+    }
+  });
 
   test("Semaphore.acquire({ timeout }) and acquireAsync({ timeout }) return false after the timeout", async () => {
     const sem = new Semaphore(0);
