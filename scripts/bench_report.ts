@@ -130,7 +130,8 @@ section(
 
 section(
   "Locked counter vs Python",
-  "2 workers × 200,000 `value.value += 1` under `getLock()` (an RLock), " +
+  "2 workers, each doing `value.value += 1` under `getLock()` (an RLock) in " +
+    "rounds of at least 20 ms (200,000 to 5,000,000 increments), " +
     "next to Python's 2 processes × 100,000 `with v.get_lock(): v.value += 1` " +
     "in the same run, and next to the inline futex mutex.",
   ["runtime", "ours", "Python", "ours ÷ Python", "speed ÷ futex mutex"],
