@@ -113,7 +113,7 @@ const kinds = Object.keys(syncs[0]?.[1].contention.uncontended.ratio ?? {});
 section(
   "Lock contention vs an inline futex mutex",
   "Acquire, increment, release, on the main thread (uncontended) or by 1, 2 " +
-    "and 4 workers. Time as a multiple of the inline 3-state futex mutex: " +
+    "and 4 workers (rounds of at least 20 ms). Time as a multiple of the inline 3-state futex mutex: " +
     "1.00× is the same speed, lower is faster.",
   ["runtime", "contention", "futex mutex", ...kinds],
   syncs.flatMap(([runtime, { contention }]) =>
