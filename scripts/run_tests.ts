@@ -4,7 +4,7 @@
 // Usage: deno task test [--runtime deno,bun,node] [files...]
 // `node` means every line in package.json (node24,node22); name one to run
 // only that line.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { nodeBinary, nodeLines } from "./_node_lines.ts";
 
@@ -15,10 +15,16 @@ const { values, positionals } = parseArgs({
 const root = new URL("..", import.meta.url).pathname;
 Deno.chdir(root);
 
-const files = positionals.length > 0
-  ? positionals
-  : (readdirSync("tests", { recursive: true }) as string[])
-    .filter((f) => f.endsWith("_test.ts")).sort().map((f) => `tests/${f}`);
+/** The test files of `path`: itself, or the `*_test.ts` files under it. */
+const testFiles = (path: string): string[] =>
+  statSync(path).isDirectory()
+    ? (readdirSync(path, { recursive: true }) as string[])
+      .filter((f) => f.endsWith("_test.ts")).sort()
+      .map((f) => `${path.replace(/\/$/, "")}/${f}`)
+    : [path];
+// Node's test runner takes files only: folders are expanded for every runtime.
+const files = (positionals.length > 0 ? positionals : ["tests"])
+  .flatMap(testFiles);
 const bin = (name: string) =>
   existsSync(`node_modules/.bin/${name}`) ? `node_modules/.bin/${name}` : name;
 
