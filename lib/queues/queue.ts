@@ -184,7 +184,7 @@ export class Queue<T = unknown> {
   get(options?: QueueOptions): T {
     const what = this.#check("get item from");
     const until = options === undefined ? Infinity : deadline(what, options);
-    return this.#item(what, this.#ring.get(until));
+    return this.#item(what, this.#ring.get(until, true));
   }
 
   /**
@@ -198,7 +198,7 @@ export class Queue<T = unknown> {
   async getAsync(options?: QueueAsyncOptions): Promise<T> {
     const what = this.#check("get item from");
     const until = asyncDeadline(what, options);
-    return this.#item(what, await this.#ring.getAsync(until));
+    return this.#item(what, await this.#ring.getAsync(until, true));
   }
 
   /**
@@ -210,7 +210,7 @@ export class Queue<T = unknown> {
    */
   getNowait(): T {
     const what = this.#check("get item from");
-    return this.#item(what, this.#ring.get(NOW));
+    return this.#item(what, this.#ring.get(NOW, true));
   }
 
   #item(what: string, got: Uint8Array | Refused): T {
