@@ -6,7 +6,7 @@ import { Pool } from "../../mod.ts";
 import { ImapJob } from "../../lib/pool/_imap.ts";
 
 const CHUNKSIZE = 8;
-const LIMIT = 4;
+const LIMIT = 16;
 
 /** An ImapJob over the naturals whose chunks the test answers by hand. */
 function handJob() {
