@@ -1,5 +1,6 @@
-// The worker side of the "from a worker" manager bench: waits for a command
-// in shared memory, runs a batch of appends, reports the batch done.
+// The worker side of the "from a worker" manager bench (a child Process, a
+// pool worker): waits for a command in shared memory, runs a batch of
+// appends, reports the batch done.
 import type { ListProxy } from "../mod.ts";
 
 /** Cells: 0 = command number, 1 = batch mode, 2 = batches done. */

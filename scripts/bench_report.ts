@@ -170,14 +170,15 @@ const managers = each("manager_bench");
 const python = managers[0]?.[1].python ?? { main: NaN, child: NaN };
 /** Python's time for the same kind of caller. */
 const pythonFor = (label: string) =>
-  label.startsWith("worker") ? python.child : python.main;
+  /^(pool )?worker/.test(label) ? python.child : python.main;
 section(
   "Manager `list.append` latency vs Python",
   `µs per append (median). Python's \`Manager().list().append\` on this ` +
     `machine: ${us(python.main)} from the main process, ${
       us(python.child)
     } from a child process. The last column is Python's time (child ` +
-    `process for the worker rows) over ours: above 1 means faster than Python.`,
+    `process for the worker rows: a child Process, a pool worker) over ours: ` +
+    `above 1 means faster than Python.`,
   ["runtime", "case", "per append", "Python ÷ ours"],
   managers.flatMap(([runtime, { usPerCall }]) =>
     Object.entries(usPerCall as Record<string, number>).map((

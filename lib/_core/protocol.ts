@@ -131,7 +131,12 @@ export interface ManagerData {
 
 /** Manager worker → parent: it listens at `address`, or could not start. */
 export type FromManager =
-  | { readonly type: "manager-ready"; readonly address: SocketAddress }
+  | {
+    readonly type: "manager-ready";
+    readonly address: SocketAddress;
+    /** The server's shared memory for clients of this OS process. */
+    readonly lobby?: SharedArrayBuffer;
+  }
   | { readonly type: "manager-failed"; readonly error: EncodedThrown }
   | ManagerData;
 

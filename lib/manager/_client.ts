@@ -8,7 +8,6 @@ import {
   type SocketAddress,
   type SocketEvents,
 } from "../_runtime/mod.ts";
-import { decodeThrown, type EncodedThrown } from "../_core/codec.ts";
 import { clientHandshake } from "../connection/_handshake.ts";
 import {
   CALL,
@@ -19,6 +18,7 @@ import {
   OK,
   type Operation,
   PROTOCOL_VERSION,
+  serverError,
   SHUTDOWN,
   STATS,
   UNLEND,
@@ -26,7 +26,9 @@ import {
 import { MessageStream } from "../connection/_stream.ts";
 import type { TokenHandler, WireToken } from "../connection/_wire.ts";
 import type { ProxyToken } from "./proxy_token.ts";
-import { AuthenticationError, ProcessError, RemoteError } from "../errors.ts";
+import { isLobby, lobbyId, slotNonce } from "./_lobby.ts";
+import { clientSlot } from "./_slot_socket.ts";
+import { AuthenticationError, ProcessError } from "../errors.ts";
 
 /** What a proxy tells the encoder about itself. */
 export interface ProxyIdentity {
@@ -75,28 +77,14 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-function isEncodedThrown(value: unknown): value is EncodedThrown {
-  if (typeof value !== "object" || value === null) return false;
-  if ("value" in value) return true;
-  const error = (value as { error?: Record<string, unknown> }).error;
-  return typeof error === "object" && error !== null &&
-    typeof error.name === "string" && typeof error.message === "string" &&
-    typeof error.stack === "string" &&
-    typeof error.props === "object" && error.props !== null;
-}
-
-/** A server's error as the local object would have thrown it. */
-function serverError(value: unknown): unknown {
-  if (isEncodedThrown(value)) return decodeThrown(value);
-  return new RemoteError("The manager failed with an error it could not send");
-}
-
 /** Options of a {@linkcode ManagerClient}. */
 export interface ClientOptions {
   /** Opens the byte stream; TCP by default. */
   dial?: Dial;
   /** Proves this client runs in the server's OS process. */
   localKey?: Uint8Array;
+  /** The server's shared memory, for a client in its OS process. */
+  lobby?: SharedArrayBuffer;
 }
 
 /** A connection from this thread to one manager server. */
@@ -105,6 +93,12 @@ export class ManagerClient implements TokenHandler {
   readonly authkey: Uint8Array;
   /** Set once the server has recognised this client as in-process. */
   localKey: Uint8Array | undefined;
+  /**
+   * The server's shared memory, once this client talks to it through a
+   * slot there (see `_lobby.ts`); proxies pass it on to other threads.
+   */
+  lobby: SharedArrayBuffer | undefined;
+  #offered: SharedArrayBuffer | undefined;
   /**
    * Proxy classes by typeid for this server (register's `proxytype` on a
    * manager of this thread), before the ones every server shares.
@@ -138,6 +132,7 @@ export class ManagerClient implements TokenHandler {
     this.address = address;
     this.authkey = authkey;
     this.localKey = options.localKey;
+    if (isLobby(options.lobby)) this.#offered = options.lobby;
     this.#where = `${address.hostname}:${address.port}`;
     const dial = options.dial ?? ((events) => runtime.connect(address, events));
     this.#ready = this.#open(dial);
@@ -248,18 +243,21 @@ export class ManagerClient implements TokenHandler {
 
   async #open(dial: Dial): Promise<void> {
     try {
-      const socket = await dial({
-        data: (bytes) => this.#stream.receive(bytes),
+      const events = {
+        data: (bytes: Uint8Array) => this.#stream.receive(bytes),
         close: () => this.close(),
-      });
+      };
+      const socket = await dial(events);
       this.#socket = socket;
       this.#stream.attach(socket);
       socket.ref(); // until the handshake is done
       const where = this.#where;
-      const [, , serverId, localKey] = await clientHandshake({
+      const lobby = this.#offered;
+      const extra = [this.localKey ?? null, lobby && lobbyId(lobby)];
+      const [, , serverId, localKey, slot, nonce] = await clientHandshake({
         authkey: this.authkey,
         version: PROTOCOL_VERSION,
-        extra: this.localKey === undefined ? [] : [this.localKey],
+        extra,
         next: () => this.#greeting(),
         send: (message) => this.#stream.send(message, "handshake"),
         versionError: (theirs) => this.#versionError(theirs),
@@ -270,6 +268,12 @@ export class ManagerClient implements TokenHandler {
       });
       if (localKey instanceof Uint8Array) this.localKey = localKey;
       this.#serverId = String(serverId);
+      if (lobby && slotNonce(lobby, slot) === nonce && !this.#error) {
+        // The lobby is shared memory with the server: use the slot.
+        this.lobby = lobby;
+        this.#socket = clientSlot(socket, lobby, slot as number, events);
+        this.#stream.attach(this.#socket);
+      }
     } catch (error) {
       this.#fail(
         error instanceof ProcessError ? error : new ProcessError(

@@ -1,7 +1,8 @@
 // The manager protocol, both sides: the handshake, the operations a client
 // may request, and the shape of every request and reply. Each message is a
 // MessagePack array sent as one frame (see _wire.ts).
-import type { EncodedThrown } from "../_core/codec.ts";
+import { decodeThrown, type EncodedThrown } from "../_core/codec.ts";
+import { RemoteError } from "../errors.ts";
 
 /**
  * The protocol version both sides announce in the handshake; a peer of
@@ -99,6 +100,22 @@ export type Reply =
   | [id: number, status: typeof OK, value: unknown]
   | [id: number, status: typeof FAILED, error: EncodedThrown];
 
+function isEncodedThrown(value: unknown): value is EncodedThrown {
+  if (typeof value !== "object" || value === null) return false;
+  if ("value" in value) return true;
+  const error = (value as { error?: Record<string, unknown> }).error;
+  return typeof error === "object" && error !== null &&
+    typeof error.name === "string" && typeof error.message === "string" &&
+    typeof error.stack === "string" &&
+    typeof error.props === "object" && error.props !== null;
+}
+
+/** A server's error as the local object would have thrown it. */
+export function serverError(value: unknown): unknown {
+  if (isEncodedThrown(value)) return decodeThrown(value);
+  return new RemoteError("The manager failed with an error it could not send");
+}
+
 /** What {@linkcode STATS} replies. */
 export interface ServerStats {
   /** Objects alive on the server. */
@@ -107,6 +124,8 @@ export interface ServerStats {
   readonly sessions: number;
   /** Calls waiting on the server (lock, queue, event, ... waits). */
   readonly waiting: number;
+  /** Connections of this OS process that use a shared-memory slot. */
+  readonly slots: number;
 }
 
 // ── Limits ──────────────────────────────────────────────────────────────

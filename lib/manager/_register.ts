@@ -153,3 +153,25 @@ export function checkResultTypes(
     }
   }
 }
+
+/** The registered types, each factory made into what `make` returns. */
+export function registered<F>(
+  types: ReadonlyMap<string, TypeSettings>,
+  factories: ReadonlyMap<string, unknown>,
+  make: (factory: unknown, typeid: string) => F,
+): {
+  typeid: string;
+  factory: F | null;
+  exposed: readonly string[] | null;
+  methodToTypeid: Readonly<Record<string, string>> | null;
+}[] {
+  return [...types].map(([typeid, type]) => {
+    const factory = factories.get(typeid);
+    return {
+      typeid,
+      factory: factory === undefined ? null : make(factory, typeid),
+      exposed: type.exposed,
+      methodToTypeid: type.methodToTypeid,
+    };
+  });
+}

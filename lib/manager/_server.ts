@@ -2,14 +2,14 @@
 // and `getServer().serveForever()` (served from the calling thread). It owns
 // the served objects, counts their references per client connection (an
 // object lives while a live connection holds it), and answers requests over
-// TCP after an HMAC handshake. It is hardened like a network service:
+// TCP after an HMAC handshake (then, for clients in its own OS process,
+// through shared memory: see _lobby.ts). It is hardened like a network service:
 // handshake timeout, caps on connections, bounded buffers, decode budgets.
-import {
-  type Listener,
-  runtime,
-  type Socket,
-  type SocketAddress,
-  type SocketEvents,
+import type {
+  Listener,
+  Socket,
+  SocketAddress,
+  SocketEvents,
 } from "../_runtime/mod.ts";
 import { describe } from "../_core/validate.ts";
 import { getLogger } from "../logging.ts";
@@ -27,49 +27,22 @@ import {
   UNLEND,
 } from "./_protocol.ts";
 import { callAs } from "./_served/caller.ts";
-import type { Factory } from "./_served/objects.ts";
 import { ServedRef } from "./_served/ref.ts";
 import { release } from "./_served/release.ts";
 import { waitingCalls } from "./_served/waiters.ts";
 import { Session, type SessionHost, type SessionLimits } from "./_session.ts";
+import {
+  DEFAULT_LIMITS,
+  listenAt,
+  resultTypesOf,
+  type ServerConfig,
+} from "./_server_config.ts";
+import { Loans } from "./_loans.ts";
+
+export type { ServerConfig } from "./_server_config.ts";
 import type { WireToken } from "../connection/_wire.ts";
-
-/** What a server needs to run. */
-export interface ServerConfig {
-  readonly address: SocketAddress;
-  readonly authkey: Uint8Array;
-  /**
-   * How each typeid is built; `null` for a typeid served only as what a
-   * method returns (`methodToTypeid`), which is then served as it is.
-   */
-  readonly factories: ReadonlyMap<string, Factory | null>;
-  /** The methods a proxy may call, by typeid (else the public ones). */
-  readonly exposed?: ReadonlyMap<string, readonly string[]>;
-  /**
-   * By typeid: the methods whose result is served as a new object of the
-   * given typeid, the caller getting its proxy (Python's method_to_typeid).
-   */
-  readonly methodToTypeid?: ReadonlyMap<
-    string,
-    Readonly<Record<string, string>>
-  >;
-  /** Send server-side stacks to every client, not only in-process ones. */
-  readonly debug?: boolean;
-  /** Most connections at once. @default 512 */
-  readonly maxConnections?: number;
-  /** Most connections still in their handshake. @default 64 */
-  readonly maxHandshakes?: number;
-  /** Most bytes held in partial frames, all connections together. */
-  readonly partialBytes?: number;
-  readonly limits?: Partial<SessionLimits>;
-}
-
-const DEFAULT_LIMITS: SessionLimits = {
-  handshakeTimeout: 3_000,
-  refusalDelay: 250,
-  highWater: 8 * 1024 * 1024,
-  stallTimeout: 10_000,
-};
+import { lobbyBuffer } from "./_lobby.ts";
+import { SlotHub } from "./_slot_socket.ts";
 
 interface Entry {
   readonly typeid: string;
@@ -77,12 +50,6 @@ interface Entry {
   readonly exposed: ReadonlySet<string> | null;
   refs: number;
 }
-
-/** The most early UNLENDs remembered (their LEND still in flight). */
-const EARLY_UNLENDS = 10_000;
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
-let warned = false;
 
 function malformed(what: string): SyntaxError {
   return new SyntaxError(`malformed ${what} request`);
@@ -97,12 +64,11 @@ export class ManagerServer implements SessionHost {
   readonly budget: PartialBudget;
   #config: ServerConfig;
   #exposed = new Map<string, ReadonlySet<string>>();
-  #resultTypes = new Map<string, ReadonlyMap<string, string>>();
+  #resultTypes: ReadonlyMap<string, ReadonlyMap<string, string>>;
   #objects = new Map<number, Entry>();
   /** Released objects still winding down (a closed Pool's running tasks). */
   #draining = new Set<object>();
-  #loans = new Map<string, { session: Session; id: number }>();
-  #early = new Set<string>();
+  #loans = new Loans();
   #nextId = 1;
   #listening: Promise<Listener> | null = null;
   #listener: Listener | null = null;
@@ -112,6 +78,10 @@ export class ManagerServer implements SessionHost {
   #finish!: () => void;
   #stopped = false;
   #refs = new FinalizationRegistry<number>((id) => this.#release(id, 1));
+  /** Its shared memory's slots, once `lobby` was asked for. */
+  slots: SlotHub | null = null;
+  /** Requests whose result is a promise not settled yet. */
+  inflight = 0;
 
   constructor(config: ServerConfig) {
     this.#config = config;
@@ -120,17 +90,7 @@ export class ManagerServer implements SessionHost {
     for (const [typeid, names] of config.exposed ?? []) {
       this.#exposed.set(typeid, new Set(names));
     }
-    for (const [typeid, methods] of config.methodToTypeid ?? []) {
-      const targets = new Map(Object.entries(methods));
-      for (const [method, target] of targets) {
-        if (!config.factories.has(target)) {
-          throw new TypeError(
-            `Cannot serve ${typeid}: methodToTypeid maps ${method}() to a typeid no one registered, received "${target}"`,
-          );
-        }
-      }
-      this.#resultTypes.set(typeid, targets);
-    }
+    this.#resultTypes = resultTypesOf(config);
     this.#done = new Promise((resolve) => this.#finish = resolve);
   }
 
@@ -143,6 +103,17 @@ export class ManagerServer implements SessionHost {
     return this.#config.authkey;
   }
 
+  /**
+   * The shared memory through which clients in this OS process reach the
+   * server (see `_lobby.ts`); it travels in their proxies' tokens.
+   */
+  get lobby(): SharedArrayBuffer | undefined {
+    if (this.slots === null && typeof SharedArrayBuffer === "function") {
+      this.slots = new SlotHub(lobbyBuffer(), () => this.inflight > 0);
+    }
+    return this.slots?.lobby;
+  }
+
   get debug(): boolean {
     return this.#config.debug ?? false;
   }
@@ -151,13 +122,7 @@ export class ManagerServer implements SessionHost {
   async listen(): Promise<SocketAddress> {
     const { address } = this.#config;
     if (this.#listening === null) {
-      this.#listening = runtime.listen(address, (s) => this.#accept(s));
-      if (!LOOPBACK.test(address.hostname) && !warned) {
-        warned = true;
-        console.warn(
-          `Warning: a manager listens on ${address.hostname}, not a loopback address: anyone who can reach it may try to guess its authkey; use a long random authkey and TLS (see the README, "Remote managers")`,
-        );
-      }
+      this.#listening = listenAt(address, (s) => this.#accept(s));
     }
     const first = this.#listener === null;
     this.#listener = await this.#listening;
@@ -190,6 +155,7 @@ export class ManagerServer implements SessionHost {
     const released = this.#releaseAll();
     this.#listener?.close();
     for (const session of this.#sessions) session.kill();
+    this.slots?.stop();
     released.then(this.#finish);
   }
 
@@ -239,11 +205,7 @@ export class ManagerServer implements SessionHost {
     this.#handshaking.delete(session);
     for (const [id, count] of session.refs) this.#release(id, count);
     session.refs.clear();
-    for (const [key, id] of session.loans) {
-      this.#loans.delete(key);
-      this.#release(id, 1);
-    }
-    session.loans.clear();
+    for (const id of this.#loans.drop(session)) this.#release(id, 1);
   }
 
   hold(session: Session, id: number): void {
@@ -292,6 +254,7 @@ export class ManagerServer implements SessionHost {
           objects: this.#objects.size,
           sessions: this.#sessions.size,
           waiting: waitingCalls(),
+          slots: this.slots?.used ?? 0,
         } satisfies ServerStats;
       default:
         throw new SyntaxError(`unknown operation ${describe(op)}`);
@@ -308,28 +271,16 @@ export class ManagerServer implements SessionHost {
 
   #lend(session: Session, id: unknown, key: unknown): void {
     if (typeof key !== "string" || key.length > 64) throw malformed("lend");
-    if (this.#early.delete(key)) return;
     const entry = this.#objects.get(id as number);
-    if (entry === undefined || this.#loans.has(key)) return;
-    entry.refs++;
-    this.#loans.set(key, { session, id: id as number });
-    session.loans.set(key, id as number);
+    if (this.#loans.lend(session, id as number, key, entry !== undefined)) {
+      entry!.refs++;
+    }
   }
 
   #unlend(key: unknown): void {
     if (typeof key !== "string" || key.length > 64) throw malformed("unlend");
-    const loan = this.#loans.get(key);
-    if (loan === undefined) {
-      // Its LEND is still on the way, on the lender's connection.
-      if (this.#early.size >= EARLY_UNLENDS) {
-        this.#early.delete(this.#early.values().next().value!);
-      }
-      this.#early.add(key);
-      return;
-    }
-    this.#loans.delete(key);
-    loan.session.loans.delete(key);
-    this.#release(loan.id, 1);
+    const id = this.#loans.unlend(key);
+    if (id !== undefined) this.#release(id, 1);
   }
 
   #release(id: number, count: number): void {

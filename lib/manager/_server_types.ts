@@ -6,7 +6,7 @@ import { resolveFunction } from "../_core/function_ref.ts";
 import type { RunManager } from "../_core/protocol.ts";
 import { describe } from "../_core/validate.ts";
 import { type Factory, syncTypes } from "./_served/objects.ts";
-import type { ServerConfig } from "./_server.ts";
+import type { ServerConfig } from "./_server_config.ts";
 
 /**
  * Makes a registered class or function into a server factory; `source` is

@@ -25,6 +25,7 @@ import { Caller } from "./_served/caller.ts";
 import { ServedRef } from "./_served/ref.ts";
 import { MessageStream } from "../connection/_stream.ts";
 import type { TokenHandler, WireToken } from "../connection/_wire.ts";
+import type { SlotHub, SlotLink } from "./_slot_socket.ts";
 
 /** The limits a server puts on each connection. */
 export interface SessionLimits {
@@ -51,12 +52,16 @@ export interface SessionHost {
   /** Whether one more client may authenticate. */
   admit(session: Session): boolean;
   closed(session: Session): void;
+  /** Requests whose result is a promise not settled yet. */
+  inflight: number;
   /** Runs one request; throws `SyntaxError` if it is malformed. */
   handle(session: Session, message: unknown[]): unknown;
   /** A token for object `id` was sent to `session`: it holds one reference. */
   hold(session: Session, id: number): void;
   /** A token arrived inside a request. */
   adopt(token: WireToken): ServedRef;
+  /** The slots of its shared memory, for clients in its OS process. */
+  readonly slots: SlotHub | null;
 }
 
 type State = "challenged" | "verifying" | "ready" | "dead";
@@ -79,6 +84,7 @@ export class Session implements TokenHandler {
   #sent: number[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #paused = false;
+  #slot: SlotLink | null = null;
   /** Requests read while paused, handled on resume. */
   #backlog: unknown[][] = [];
 
@@ -127,12 +133,14 @@ export class Session implements TokenHandler {
     if (this.#state === "dead") return;
     this.#state = "dead";
     this.#socket.close();
-    this.#closed();
+    this.#closed(false);
   }
 
-  #closed(): void {
+  /** `clientDone`: the client closed the connection, or is gone. */
+  #closed(clientDone = true): void {
     this.#state = "dead";
     if (!this.caller.alive) return;
+    if (this.#slot !== null) this.#host.slots?.release(this.#slot, clientDone);
     clearTimeout(this.#timer);
     this.#stream.close();
     this.caller.leave();
@@ -172,9 +180,22 @@ export class Session implements TokenHandler {
       sameBytes(localKey, host.localKey);
     this.#state = "ready";
     this.#stream.limit = MAX_FRAME_BYTES;
-    const extra: unknown[] = [host.id];
-    if (this.#local) extra.push(host.localKey);
-    this.#stream.send(await welcomeMessage(host.authkey, theirs, extra), "");
+    const extra: unknown[] = [host.id, this.#local ? host.localKey : null];
+    const slot = host.slots?.open(message[5], this.#socket, this.events) ??
+      null;
+    if (slot !== null) extra.push(slot.slot, slot.nonce);
+    const welcome = await welcomeMessage(host.authkey, theirs, extra);
+    if ((this.#state as State) === "dead") {
+      if (slot !== null) host.slots?.release(slot, true);
+      return;
+    }
+    this.#stream.send(welcome, "");
+    if (slot === null) return;
+    // The welcome goes out on the first socket; the rest through the slot.
+    this.#stream.flush();
+    this.#slot = slot;
+    this.#socket = slot.socket;
+    this.#stream.attach(slot.socket);
   }
 
   /** Refuses after `delay` ms, which slows down guessing the authkey. */
@@ -199,10 +220,12 @@ export class Session implements TokenHandler {
       return this.#reply(id as number, FAILED, this.#error(error));
     }
     if (result instanceof Promise) {
+      const host = this.#host;
+      host.inflight++;
       result.then(
         (value) => this.#reply(id as number, OK, value),
         (error) => this.#reply(id as number, FAILED, this.#error(error)),
-      );
+      ).finally(() => host.inflight--);
     } else {
       this.#reply(id as number, OK, result);
     }

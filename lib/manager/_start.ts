@@ -28,13 +28,16 @@ export interface StartedServer {
 export async function startServer(message: RunManager): Promise<StartedServer> {
   let channel: ChannelEnd | null = null;
   let worker!: WorkerHandle;
+  let lobby: SharedArrayBuffer | undefined;
   const listening = new Promise<SocketAddress>((resolve, reject) => {
     worker = runtime.spawn(WORKER_URL, {
       message(data) {
         const reply = data as FromManager;
         if (reply.type === "manager-data") channel?.receive(reply.bytes);
-        else if (reply.type === "manager-ready") resolve(reply.address);
-        else reject(decodeThrown(reply.error));
+        else if (reply.type === "manager-ready") {
+          lobby = reply.lobby;
+          resolve(reply.address);
+        } else reject(decodeThrown(reply.error));
       },
       exit(code) {
         channel?.receive(new Uint8Array(0));
@@ -56,6 +59,7 @@ export async function startServer(message: RunManager): Promise<StartedServer> {
   // A program that never shuts its manager down still exits.
   worker.unref();
   const client = clientOf(address, message.authkey, {
+    lobby,
     dial(events) {
       channel = channelEnd({
         post: (bytes) => worker.postMessage({ type: "manager-data", bytes }),

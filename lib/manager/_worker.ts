@@ -18,7 +18,9 @@ export function fromParent(bytes: ArrayBuffer | Uint8Array): void {
 /**
  * Runs the server a `RunManager` message describes, then ends the worker.
  * The parent's own connection runs over the worker channel (postMessage is
- * quicker than TCP loopback); every other thread connects over TCP.
+ * quicker than TCP loopback); every other thread connects over TCP. Clients
+ * of this OS process then move to a slot of the server's shared memory
+ * (`_lobby.ts`), which the parent gets in the ready message.
  */
 export async function serveManager(
   message: RunManager,
@@ -42,7 +44,9 @@ export async function serveManager(
       close: () => events.close(),
     });
     events = server.attach(parentChannel.socket);
-    parent.postMessage({ type: "manager-ready", address } as FromManager);
+    parent.postMessage(
+      { type: "manager-ready", address, lobby: server.lobby } as FromManager,
+    );
   } catch (error) {
     parent.postMessage(
       { type: "manager-failed", error: encodeThrown(error) } as FromManager,

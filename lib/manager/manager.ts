@@ -15,6 +15,7 @@ import { managerSettings } from "./_options.ts";
 import { CREATE, SHUTDOWN } from "./_protocol.ts";
 import {
   checkResultTypes,
+  registered,
   startSettings,
   TYPEID,
   type TypeSettings,
@@ -255,8 +256,11 @@ export class BaseManager {
       address: this.#address,
       authkey: this.#authkey,
       sync: this.#servesSyncTypes(),
-      factories: this.#registered((factory) =>
-        functionRef("start manager", "factory", factory, this.#modules)
+      factories: registered(
+        this.#types,
+        this.#factories,
+        (factory) =>
+          functionRef("start manager", "factory", factory, this.#modules),
       ),
       initializer,
       initargs,
@@ -311,7 +315,11 @@ export class BaseManager {
       ...serverTypes(
         this.#servesSyncTypes(),
         this.#poolModules(),
-        this.#registered((factory, typeid) => factoryOf(typeid, factory)),
+        registered(
+          this.#types,
+          this.#factories,
+          (factory, typeid) => factoryOf(typeid, factory),
+        ),
       ),
       debug: this.#debug,
       maxConnections: this.#maxConnections,
@@ -364,29 +372,9 @@ export class BaseManager {
     return SYNC_TYPES in this.constructor;
   }
 
-  /** The registered types, each factory made into what `make` returns. */
-  #registered<F>(make: (factory: unknown, typeid: string) => F): {
-    typeid: string;
-    factory: F | null;
-    exposed: readonly string[] | null;
-    methodToTypeid: Readonly<Record<string, string>> | null;
-  }[] {
-    return [...this.#types].map(([typeid, type]) => {
-      const factory = this.#factories.get(typeid);
-      return {
-        typeid,
-        factory: factory === undefined ? null : make(factory, typeid),
-        exposed: type.exposed,
-        methodToTypeid: type.methodToTypeid,
-      };
-    });
-  }
-
   #poolModules(): readonly string[] {
-    return (this as unknown as { [POOL_MODULES]?: readonly string[] })[
-      POOL_MODULES
-    ] ??
-      [];
+    const self = this as { [POOL_MODULES]?: readonly string[] };
+    return self[POOL_MODULES] ?? [];
   }
 
   /** Connects through `client`, which builds this manager's proxy types. */

@@ -45,6 +45,8 @@ interface Lent {
   readonly key: string;
   /** Proves to the server that the receiver is in its OS process. */
   readonly localKey: Uint8Array | undefined;
+  /** The server's shared memory, for threads of its OS process. */
+  readonly lobby?: SharedArrayBuffer;
 }
 
 const finalizer = new FinalizationRegistry<
@@ -147,14 +149,15 @@ export class BaseProxy {
       token: this.#token,
       key: this.#client.lend(this.#token.id),
       localKey: this.#client.localKey,
+      lobby: this.#client.lobby,
     };
     return reduced(SHARED_TAG, lent);
   }
 }
 
 registerShareable(SHARED_TAG, (state) => {
-  const { token, key, localKey } = state as Lent;
-  const client = clientOf(token.address, token.authkey, { localKey });
+  const { token, key, localKey, lobby } = state as Lent;
+  const client = clientOf(token.address, token.authkey, { localKey, lobby });
   const proxy = (client.proxyTypes.get(token.typeid) ?? makeProxy)(token);
   client.unlend(key);
   return proxy;
