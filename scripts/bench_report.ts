@@ -190,8 +190,10 @@ section(
 
 section(
   "Queue throughput vs postMessage",
-  "Small objects between workers; µs per item. Above 1 means the Queue is " +
-    "faster. On Deno only the Queue runs (its BroadcastChannel loses messages).",
+  "Small objects between workers; µs per item. The reference moves the same " +
+    "objects over a MessagePort between two bare workers per pair (a " +
+    "transferred MessageChannel, at most 32 in flight). Above 1 means the " +
+    "Queue is faster.",
   ["runtime", "workers", "Queue", "postMessage", "postMessage ÷ Queue"],
   each("queue_bench").flatMap(([runtime, { usPerItem }]) =>
     Object.entries(usPerItem as Record<string, Json>).map((

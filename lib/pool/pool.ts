@@ -278,7 +278,7 @@ export class Pool extends BasePool {
           start,
           fnId,
           chunksize === 1 ? ITEM : MAP,
-          encode(chunksize === 1 ? items[0] : items),
+          encode(chunksize === 1 ? items[0] : packNumbers(items)),
         ),
       {
         chunksize,

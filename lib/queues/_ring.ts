@@ -17,58 +17,45 @@ import {
   tryLock,
   unlock,
 } from "../sync/_futex.ts";
+import {
+  CLOSED,
+  DATA_BELL,
+  DATA_WAITERS,
+  DISCARD,
+  GET_LOCK,
+  HEADER,
+  ITEMS,
+  joinSteps,
+  LIMIT,
+  PUT_LOCK,
+  READ,
+  READER_GONE,
+  type Refused,
+  SHUT_DOWN,
+  SPACE_BELL,
+  SPACE_WAITERS,
+  taskDone,
+  TASKS,
+  WRITER_GONE,
+  WRITTEN,
+} from "./_ring_layout.ts";
+import { incoming } from "./_scratch.ts";
 
-const PUT_LOCK = 0;
-const GET_LOCK = 1;
-/** Bytes ever written and ever read; both wrap at 2^32, the ring is 2^k. */
-const WRITTEN = 2;
-const READ = 3;
-/** Messages begun by a writer and not yet fully read. */
-const ITEMS = 4;
-/** At most this many ITEMS (a Queue's maxsize). */
-const LIMIT = 5;
-/** Messages ever begun minus tasks marked done (JoinableQueue). */
-const TASKS = 6;
-const DATA_BELL = 7;
-const SPACE_BELL = 8;
-const DATA_WAITERS = 9;
-const SPACE_WAITERS = 10;
-/** Bits: WRITER_GONE, READER_GONE (Pipe ends), SHUT_DOWN, DISCARD (Queue). */
-const CLOSED = 11;
-const HEADER = 12;
+export {
+  initRing,
+  READER_GONE,
+  type Refused,
+  ringLength,
+  WRITER_GONE,
+} from "./_ring_layout.ts";
 
-/** The CLOSED bit of a ring whose writing end was closed. */
-export const WRITER_GONE = 1;
-/** The CLOSED bit of a ring whose reading end was closed. */
-export const READER_GONE = 2;
-
-/** The CLOSED bit of a queue shut down: puts refused, gets drain it first. */
-const SHUT_DOWN = 4;
-/** The CLOSED bit of an immediate shutdown: gets refused at once too. */
-const DISCARD = 8;
-
-/** What ended a put or a get other than success. */
-export type Refused = "timeout" | "closed" | "shutdown";
-
-/** The ints a ring of `capacity` bytes (a power of two) needs. */
-export function ringLength(capacity: number): number {
-  return HEADER + capacity / 4;
-}
-
-/** Sets up fresh ring cells: at most `limit` messages at a time. */
-export function initRing(cells: Int32Array, limit: number): void {
-  cells[LIMIT] = limit;
-}
-
-const LENGTH_BYTES = 4;
+import { LENGTH_BYTES, RingBytes } from "./_ring_bytes.ts";
 
 /** A view of ring cells (made by {@linkcode ringLength}/{@linkcode initRing}). */
 export class Ring {
   readonly #cells: Int32Array;
   readonly #data: Uint8Array;
-  readonly #mask: number;
-  readonly #prefix = new Uint8Array(LENGTH_BYTES);
-  readonly #prefixView = new DataView(this.#prefix.buffer);
+  readonly #bytes: RingBytes;
 
   constructor(cells: Int32Array) {
     this.#cells = cells;
@@ -77,7 +64,7 @@ export class Ring {
       cells.byteOffset + HEADER * 4,
       (cells.length - HEADER) * 4,
     );
-    this.#mask = this.#data.length - 1;
+    this.#bytes = new RingBytes(this.#data);
   }
 
   /** The shared cells, for sending the ring to another thread. */
@@ -117,7 +104,8 @@ export class Ring {
     try {
       let used;
       while ((used = this.#used()) >= LENGTH_BYTES) {
-        const total = LENGTH_BYTES + this.#lengthAt(Atomics.load(cells, READ));
+        const total = LENGTH_BYTES +
+          this.#bytes.lengthAt(Atomics.load(cells, READ));
         if (used < total) break; // still streaming in: its reader drops it
         this.#consume(total, true);
         this.taskDone();
@@ -178,21 +166,31 @@ export class Ring {
     return this.#tryPut(bytes) ? null : block(this.#putSteps(bytes, deadline));
   }
 
-  /** Like {@linkcode Ring.put}, without blocking the event loop. */
+  /**
+   * Like {@linkcode Ring.put}, without blocking the event loop. `bytes` are
+   * copied before any wait, so they may be reusable ones (`_scratch.ts`).
+   */
   putAsync(bytes: Uint8Array, deadline: number): Promise<Refused | null> {
     return this.#tryPut(bytes)
       ? Promise.resolve(null)
-      : blockAsync(this.#putSteps(bytes, deadline));
+      : blockAsync(this.#putSteps(bytes.slice(), deadline));
   }
 
-  /** Reads one message, blocking this thread; see {@linkcode Ring.put}. */
-  get(deadline: number): Uint8Array | Refused {
-    return this.#tryGet() ?? block(this.#getSteps(deadline));
+  /**
+   * Reads one message, blocking this thread; see {@linkcode Ring.put}. A
+   * `transient` small message is this thread's reusable incoming bytes
+   * (`_scratch.ts`): read it before the next transient get.
+   */
+  get(deadline: number, transient = false): Uint8Array | Refused {
+    return this.#tryGet(transient) ?? block(this.#getSteps(deadline));
   }
 
   /** Like {@linkcode Ring.get}, without blocking the event loop. */
-  getAsync(deadline: number): Promise<Uint8Array | Refused> {
-    const message = this.#tryGet();
+  getAsync(
+    deadline: number,
+    transient = false,
+  ): Promise<Uint8Array | Refused> {
+    const message = this.#tryGet(transient);
     return message !== null
       ? Promise.resolve(message)
       : blockAsync(this.#getSteps(deadline));
@@ -216,7 +214,7 @@ export class Ring {
   }
 
   /** The common case without a generator: a whole message is there now. */
-  #tryGet(): Uint8Array | null {
+  #tryGet(transient: boolean): Uint8Array | null {
     const cells = this.#cells;
     if (
       this.#used() < LENGTH_BYTES ||
@@ -229,10 +227,10 @@ export class Ring {
     const used = this.#used();
     if (used >= LENGTH_BYTES) {
       const at = Atomics.load(cells, READ);
-      const length = this.#lengthAt(at);
+      const length = this.#bytes.lengthAt(at);
       if (used >= LENGTH_BYTES + length) {
-        message = new Uint8Array(length);
-        this.#copyOut(message, at + LENGTH_BYTES);
+        message = transient ? incoming.take(length) : new Uint8Array(length);
+        this.#bytes.copyOut(message, at + LENGTH_BYTES);
         this.#consume(LENGTH_BYTES + length, true);
       }
     }
@@ -243,13 +241,13 @@ export class Ring {
   #begin(bytes: Uint8Array): void {
     Atomics.add(this.#cells, ITEMS, 1);
     Atomics.add(this.#cells, TASKS, 1);
-    this.#prefixView.setUint32(0, bytes.length, true);
+    this.#bytes.setPrefix(bytes.length);
   }
 
   /** Writes bytes [done, done + n) of the message and publishes them. */
   #write(bytes: Uint8Array, done: number, n: number): number {
     const cells = this.#cells;
-    this.#copyIn(bytes, done, n);
+    this.#bytes.copyIn(Atomics.load(cells, WRITTEN), bytes, done, n);
     Atomics.add(cells, WRITTEN, n);
     if (Atomics.load(cells, DATA_WAITERS) > 0) this.#ring(DATA_BELL);
     return done + n;
@@ -261,11 +259,6 @@ export class Ring {
     if (finished) Atomics.sub(cells, ITEMS, 1);
     Atomics.add(cells, READ, n);
     if (Atomics.load(cells, SPACE_WAITERS) > 0) this.#ring(SPACE_BELL);
-  }
-
-  #lengthAt(at: number): number {
-    this.#copyOut(this.#prefix, at);
-    return this.#prefixView.getUint32(0, true);
   }
 
   *#putSteps(bytes: Uint8Array, deadline: number): Steps<Refused | null> {
@@ -335,13 +328,13 @@ export class Ring {
         }
       }
       let at = Atomics.load(cells, READ);
-      const message = new Uint8Array(this.#lengthAt(at));
+      const message = new Uint8Array(this.#bytes.lengthAt(at));
       at += LENGTH_BYTES;
       let unpublished = LENGTH_BYTES;
       let done = 0;
       while (true) {
         const n = Math.min(this.#used() - unpublished, message.length - done);
-        this.#copyOut(message.subarray(done, done + n), at);
+        this.#bytes.copyOut(message.subarray(done, done + n), at);
         at += n;
         done += n;
         this.#consume(unpublished + n, done === message.length);
@@ -367,55 +360,11 @@ export class Ring {
 
   /** Counts one task done; `false` if none was outstanding. */
   taskDone(): boolean {
-    const cells = this.#cells;
-    let tasks = Atomics.load(cells, TASKS);
-    while (tasks > 0) {
-      const seen = Atomics.compareExchange(cells, TASKS, tasks, tasks - 1);
-      if (seen === tasks) {
-        if (tasks === 1) Atomics.notify(cells, TASKS);
-        return true;
-      }
-      tasks = seen;
-    }
-    return false;
+    return taskDone(this.#cells);
   }
 
   /** Waits until every message begun has been marked done. */
-  *joinSteps(): Steps<void> {
-    const cells = this.#cells;
-    let tasks;
-    while ((tasks = Atomics.load(cells, TASKS)) !== 0) {
-      yield { cells, index: TASKS, value: tasks, deadline: Infinity };
-    }
-  }
-
-  /** Copies bytes [from, from + n) of the message (prefix + body) in. */
-  #copyIn(body: Uint8Array, from: number, n: number): void {
-    const data = this.#data;
-    let at = Atomics.load(this.#cells, WRITTEN);
-    for (; from < LENGTH_BYTES && n > 0; from++, n--) {
-      data[at++ & this.#mask] = this.#prefix[from];
-    }
-    if (n === 0) return;
-    const offset = from - LENGTH_BYTES;
-    const start = at & this.#mask;
-    const first = Math.min(n, data.length - start);
-    data.set(
-      offset === 0 && first === body.length
-        ? body
-        : body.subarray(offset, offset + first),
-      start,
-    );
-    if (first < n) data.set(body.subarray(offset + first, offset + n), 0);
-  }
-
-  /** Fills `out` from the ring, starting at byte counter `at`. */
-  #copyOut(out: Uint8Array, at: number): void {
-    const start = at & this.#mask;
-    const first = Math.min(out.length, this.#data.length - start);
-    out.set(this.#data.subarray(start, start + first));
-    if (first < out.length) {
-      out.set(this.#data.subarray(0, out.length - first), first);
-    }
+  joinSteps(): Steps<void> {
+    return joinSteps(this.#cells);
   }
 }

@@ -7,6 +7,7 @@
 import { runtime } from "../_runtime/mod.ts";
 import { reduce } from "../_core/codec.ts";
 import { describe } from "../_core/validate.ts";
+import { incoming, outgoing, SCRATCH_BYTES } from "./_scratch.ts";
 
 const V8 = 0;
 const JSON_TEXT = 1;
@@ -32,15 +33,15 @@ function jsonExact(value: unknown, depth: number): boolean {
   if (depth === MAX_DEPTH) return false;
   const proto = Object.getPrototypeOf(value);
   if (proto === Array.prototype) {
-    // for-in skips holes and visits extra keys: either makes JSON inexact.
-    let count = 0;
-    for (const key in value) {
-      if (!jsonExact((value as Record<string, unknown>)[key], depth + 1)) {
-        return false;
-      }
-      count++;
+    const items = value as unknown[];
+    const n = items.length;
+    for (let i = 0; i < n; i++) {
+      if (!(i in items) || !jsonExact(items[i], depth + 1)) return false;
     }
-    return count === (value as unknown[]).length;
+    // A hole fails above; a key other than an index (a regexp match's
+    // `index`, say) makes the count differ: JSON would drop it. (Indexing
+    // then counting keys is 2–4× faster than for-in over an array.)
+    return Object.keys(items).length === n;
   }
   if (proto !== Object.prototype && proto !== null) return false;
   for (const key in value) {
@@ -86,7 +87,9 @@ function refused(value: unknown, depth = 0): unknown {
 }
 
 /**
- * Serializes `item` for a queue or pipe.
+ * Serializes `item` for a queue or pipe. A small item's bytes are this
+ * thread's reusable outgoing bytes (see `_scratch.ts`): valid until the
+ * next `pack()` on this thread, so write them out (or copy them) first.
  *
  * @throws {TypeError} "Cannot <what>: …" if `item` is not structured-cloneable
  * or holds a shareable object.
@@ -128,16 +131,13 @@ export function pack(what: string, item: unknown): Uint8Array {
   return bytes;
 }
 
-/** Text no longer than this is tried as ASCII, copied byte by byte. */
-const SHORT_TEXT = 256;
-
 /** JSON text as bytes after the JSON_TEXT tag. */
 function packText(text: string): Uint8Array {
   const n = text.length;
-  if (n <= SHORT_TEXT) {
+  if (n < SCRATCH_BYTES) {
     // A small item's JSON is mostly ASCII: copying it in a loop spares the
     // native encoder's call cost, which dominates at this size (2–8×).
-    const bytes = new Uint8Array(1 + n);
+    const bytes = outgoing.take(1 + n);
     bytes[0] = JSON_TEXT;
     let i = 0;
     for (let code; i < n && (code = text.charCodeAt(i)) < 0x80; i++) {
@@ -145,16 +145,24 @@ function packText(text: string): Uint8Array {
     }
     if (i === n) return bytes;
   }
-  const bytes = new Uint8Array(1 + n * 3);
+  const bytes = 3 * n < SCRATCH_BYTES
+    ? outgoing.bytes
+    : new Uint8Array(1 + n * 3);
   bytes[0] = JSON_TEXT;
   const { written } = encoder.encodeInto(text, bytes.subarray(1));
-  return bytes.subarray(0, 1 + written);
+  return bytes === outgoing.bytes
+    ? outgoing.take(1 + written)
+    : bytes.subarray(0, 1 + written);
 }
 
-/** Rebuilds an item from {@linkcode pack}'s bytes. */
+/** Rebuilds an item from {@linkcode pack}'s bytes (reusable ones included). */
 export function unpack(bytes: Uint8Array): unknown {
-  const body = bytes.subarray(1);
-  return bytes[0] === JSON_TEXT
-    ? JSON.parse(decoder.decode(body))
-    : runtime.deserialize(body);
+  if (bytes[0] === JSON_TEXT) {
+    return JSON.parse(decoder.decode(incoming.body(bytes)));
+  }
+  // A deserialized typed array may share the memory it came from: reusable
+  // bytes are copied first.
+  return runtime.deserialize(
+    incoming.owns(bytes) ? bytes.slice(1) : bytes.subarray(1),
+  );
 }

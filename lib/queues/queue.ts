@@ -14,9 +14,15 @@ import { block, blockAsync } from "../sync/_futex.ts";
 import { initRing, type Refused, Ring, ringLength } from "./_ring.ts";
 import { pack, unpack } from "./_serialize.ts";
 import { Adopted, sharedCells } from "../_core/shared.ts";
-import { describe } from "../_core/validate.ts";
-import { Empty, Full, ProcessError, ShutDown } from "../errors.ts";
-import { asyncDeadline, deadline, NOW } from "./_queue_options.ts";
+import { ProcessError } from "../errors.ts";
+import {
+  asyncDeadline,
+  deadline,
+  getRefused,
+  messageLimit,
+  NOW,
+  putRefused,
+} from "./_queue_options.ts";
 import { checkTimeout, deadlineOf } from "../_core/timeout.ts";
 import type { QueueAsyncOptions, QueueOptions } from "./queue_options.ts";
 
@@ -24,7 +30,6 @@ export type { QueueAsyncOptions, QueueOptions };
 
 /** Bytes of shared memory per queue; larger items stream through it. */
 const CAPACITY = 1 << 16;
-const UNBOUNDED = 0x7fffffff;
 let ringOf: (queue: Queue) => Ring;
 
 function kindOf(queue: Queue): string {
@@ -77,26 +82,11 @@ export class Queue<T = unknown> {
   constructor(maxsize: number | undefined, memory?: Adopted<Int32Array>);
   constructor(maxsize: number = 0, memory?: Adopted<Int32Array>) {
     this.#kind = kindOf(this);
-    const what = `create ${this.#kind}`;
-    if (typeof maxsize !== "number") {
-      throw new TypeError(
-        `Cannot ${what}: maxsize must be a number, received ${
-          describe(maxsize)
-        }`,
-      );
-    }
-    if (
-      !(Number.isInteger(maxsize) || maxsize === -Infinity) ||
-      maxsize > UNBOUNDED
-    ) {
-      throw new RangeError(
-        `Cannot ${what}: maxsize must be an integer up to ${UNBOUNDED} (0 or less for no limit), received ${maxsize}`,
-      );
-    }
+    const limit = messageLimit(`create ${this.#kind}`, maxsize);
     const cells = sharedCells(
       memory,
       ringLength(CAPACITY),
-      (fresh) => initRing(fresh, maxsize <= 0 ? UNBOUNDED : maxsize),
+      (fresh) => initRing(fresh, limit),
     );
     this.#ring = new Ring(cells);
   }
@@ -125,7 +115,7 @@ export class Queue<T = unknown> {
     const what = this.#check("put item on");
     const until = options === undefined ? Infinity : deadline(what, options);
     const refused = this.#ring.put(pack(what, item), until);
-    if (refused !== null) this.#refused(what, refused);
+    if (refused !== null) throw putRefused(what, refused);
   }
 
   /**
@@ -143,7 +133,7 @@ export class Queue<T = unknown> {
     const what = this.#check("put item on");
     const until = asyncDeadline(what, options);
     const refused = await this.#ring.putAsync(pack(what, item), until);
-    if (refused !== null) this.#refused(what, refused);
+    if (refused !== null) throw putRefused(what, refused);
   }
 
   /**
@@ -161,14 +151,7 @@ export class Queue<T = unknown> {
   putNowait(item: T): void {
     const what = this.#check("put item on");
     const refused = this.#ring.put(pack(what, item), NOW);
-    if (refused !== null) this.#refused(what, refused);
-  }
-
-  #refused(what: string, why: Refused): never {
-    if (why === "shutdown") {
-      throw new ShutDown(`Cannot ${what}: it is shut down`);
-    }
-    throw new Full(`Cannot ${what}: it is full`);
+    if (refused !== null) throw putRefused(what, refused);
   }
 
   /**
@@ -184,7 +167,7 @@ export class Queue<T = unknown> {
   get(options?: QueueOptions): T {
     const what = this.#check("get item from");
     const until = options === undefined ? Infinity : deadline(what, options);
-    return this.#item(what, this.#ring.get(until));
+    return this.#item(what, this.#ring.get(until, true));
   }
 
   /**
@@ -198,7 +181,7 @@ export class Queue<T = unknown> {
   async getAsync(options?: QueueAsyncOptions): Promise<T> {
     const what = this.#check("get item from");
     const until = asyncDeadline(what, options);
-    return this.#item(what, await this.#ring.getAsync(until));
+    return this.#item(what, await this.#ring.getAsync(until, true));
   }
 
   /**
@@ -210,14 +193,11 @@ export class Queue<T = unknown> {
    */
   getNowait(): T {
     const what = this.#check("get item from");
-    return this.#item(what, this.#ring.get(NOW));
+    return this.#item(what, this.#ring.get(NOW, true));
   }
 
   #item(what: string, got: Uint8Array | Refused): T {
-    if (got === "shutdown") {
-      throw new ShutDown(`Cannot ${what}: it is shut down and empty`);
-    }
-    if (typeof got === "string") throw new Empty(`Cannot ${what}: it is empty`);
+    if (typeof got === "string") throw getRefused(what, got);
     return unpack(got) as T;
   }
 
@@ -400,15 +380,14 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   }
 }
 
-registerShareable(
-  "Queue",
-  (cells) => new Queue(undefined, new Adopted(cells as Int32Array)),
-);
-registerShareable(
-  "SimpleQueue",
-  (cells) => new SimpleQueue(undefined, new Adopted(cells as Int32Array)),
-);
-registerShareable(
-  "JoinableQueue",
-  (cells) => new JoinableQueue(undefined, new Adopted(cells as Int32Array)),
-);
+const kinds: Record<string, typeof Queue> = {
+  Queue,
+  SimpleQueue,
+  JoinableQueue,
+};
+for (const [tag, Kind] of Object.entries(kinds)) {
+  registerShareable(
+    tag,
+    (cells) => new Kind(undefined, new Adopted(cells as Int32Array)),
+  );
+}
