@@ -110,7 +110,7 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
     if (this.done) return;
     this.#end();
     this.#ready.clear();
-    this.#ready.push(new Failure(reason), 1);
+    this.#ready.push(new Failure(reason));
     this.#wake();
   }
 
@@ -183,11 +183,8 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
 
   #push(entry: unknown): void {
     if (entry instanceof Failure || this.#chunksize === 1) {
-      this.#ready.push(entry, 1);
-    } else {
-      const chunk = chunkItems(entry);
-      this.#ready.push(chunk, chunk.length);
-    }
+      this.#ready.push(entry);
+    } else this.#ready.pushChunk(chunkItems(entry));
   }
 
   #wake(): void {
@@ -312,8 +309,9 @@ export class ImapJob<R> implements Job, AsyncIterableIterator<R> {
 }
 
 /**
- * A FIFO of results held as the entries they arrived in: an entry of
- * `count` > 1 is an array-like of that many results, read in place.
+ * A FIFO of results held as the entries they arrived in: a lone result, or
+ * a chunk (an array-like of results, read in place; a chunk of one is
+ * held as its lone result, which a count of 1 means).
  */
 class ResultQueue {
   /** Results held. */
@@ -324,8 +322,18 @@ class ResultQueue {
   /** Position of the next result inside the head entry (when count > 1). */
   #at = 0;
 
-  push(entry: unknown, count: number): void {
-    if (count === 0) return;
+  /** Adds one result. */
+  push(item: unknown): void {
+    this.#add(item, 1);
+  }
+
+  /** Adds the results of `chunk`, in order. */
+  pushChunk(chunk: ArrayLike<unknown>): void {
+    if (chunk.length === 1) this.#add(chunk[0], 1);
+    else if (chunk.length > 1) this.#add(chunk, chunk.length);
+  }
+
+  #add(entry: unknown, count: number): void {
     this.#entries.push(entry);
     this.#counts.push(count);
     this.size += count;

@@ -74,6 +74,31 @@ describe("Pool.imap() of numbers", () => {
     }
   });
 
+  test("Pool.imap() and imapUnordered() yield the lone item of a last chunk of one, numbers or not", async () => {
+    await using pool = new Pool(2);
+    const square = (x: number) => x * x;
+    const label = (x: number) => `#${x}`;
+    for (const [fn, items] of [[square, [5, 6, 7]], [label, [1, 2, 3, 4, 5]]]) {
+      const f = fn as (x: number) => unknown;
+      const expected = (items as number[]).map(f);
+      for (const chunksize of [2, 4]) {
+        const ordered: unknown[] = [];
+        for await (const x of pool.imap(f, items as number[], { chunksize })) {
+          ordered.push(x);
+        }
+        assert.deepStrictEqual(ordered, expected);
+        const unordered: unknown[] = [];
+        for await (
+          const x of pool.imapUnordered(f, items as number[], { chunksize })
+        ) unordered.push(x);
+        assert.deepStrictEqual(
+          unordered.map(String).sort(),
+          expected.map(String).sort(),
+        );
+      }
+    }
+  });
+
   test("Pool.imap() of numbers whose results turn into strings midway gives what Array.map gives", async () => {
     await using pool = new Pool(2);
     const items = Array.from({ length: 300 }, (_, i) => i - 150);
