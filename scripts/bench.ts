@@ -2,8 +2,11 @@
 // build when the bench's header says how (`node npm/bench/<name>.js`),
 // printing mitata's output and charts, then each runtime's wall time.
 // Node is the active LTS line: the newest one package.json pins.
-// Usage: deno task bench [--runtime deno,bun,node] [--json out.json] [names...]
+// Usage: deno task bench [--runtime deno,bun,node] [--json out.json]
+//        [--limit seconds] [names...]
 // --json collects the numbers each bench writes to $BENCH_JSON into one file.
+// --limit (default 300) stops a bench that runs longer, and names it among
+// the failures, so that one hang cannot hold the whole run.
 import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
@@ -13,9 +16,16 @@ const { values, positionals } = parseArgs({
   options: {
     runtime: { type: "string", default: "deno,bun,node" },
     json: { type: "string" },
+    limit: { type: "string", default: "300" },
   },
   allowPositionals: true,
 });
+const limitSeconds = Number(values.limit);
+if (!(limitSeconds > 0)) {
+  throw new TypeError(
+    `--limit must be a positive number of seconds, got ${values.limit}`,
+  );
+}
 const root = new URL("..", import.meta.url).pathname;
 Deno.chdir(root);
 
@@ -38,8 +48,15 @@ function command(runtime: string, name: string): string[] | null {
     : null;
 }
 
-/** Runs a command with inherited output; returns whether it succeeded. */
-async function spawn(argv: string[], env: Record<string, string> = {}) {
+/**
+ * Runs a command with inherited output; resolves to "done", "failed", or
+ * "timed out" (killed after `limit` seconds).
+ */
+async function spawn(
+  argv: string[],
+  env: Record<string, string> = {},
+  limit = Infinity,
+): Promise<"done" | "failed" | "timed out"> {
   console.log(`\n$ ${argv.join(" ")}`);
   const child = new Deno.Command(argv[0], {
     args: argv.slice(1),
@@ -48,7 +65,16 @@ async function spawn(argv: string[], env: Record<string, string> = {}) {
     stdout: "inherit",
     stderr: "inherit",
   }).spawn();
-  return (await child.status).success;
+  let timedOut = false;
+  const timer = Number.isFinite(limit)
+    ? setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, limit * 1000)
+    : undefined;
+  const { success } = await child.status;
+  clearTimeout(timer);
+  return timedOut ? "timed out" : success ? "done" : "failed";
 }
 
 /** The npm build the Node runs use, with the peers' and bare worker files. */
@@ -58,7 +84,7 @@ async function buildForNode(): Promise<boolean> {
     "run",
     "-A",
     "scripts/build_npm.ts",
-  ]);
+  ]) === "done";
   // tsc compiles only .ts: the plain worker files and the Python sides come
   // along as they are.
   const plain = (f: string) => f.endsWith(".mjs") || f.endsWith(".py");
@@ -88,12 +114,10 @@ for (const runtime of values.runtime.split(",")) {
     }
     await Deno.writeTextFile(jsonFile, "");
     const benchStarted = performance.now();
-    const ok = await spawn(argv, { BENCH_JSON: jsonFile });
+    const outcome = await spawn(argv, { BENCH_JSON: jsonFile }, limitSeconds);
     const s = (performance.now() - benchStarted) / 1000;
-    console.log(
-      `\n${name} on ${runtime}: ${ok ? "done" : "FAILED"} in ${s.toFixed(0)} s`,
-    );
-    if (!ok) failed.push(`${runtime}: ${name}`);
+    console.log(`\n${name} on ${runtime}: ${outcome} in ${s.toFixed(0)} s`);
+    if (outcome !== "done") failed.push(`${runtime}: ${name} (${outcome})`);
     const json = await Deno.readTextFile(jsonFile);
     if (json !== "") results[runtime][name] = JSON.parse(json);
   }
