@@ -9,7 +9,6 @@ import { adoptIdentity } from "./_core/identity.ts";
 import { resolveFunction } from "./_core/function_ref.ts";
 import type { RunProcess, ToWorker } from "./_core/protocol.ts";
 import { loadShareables } from "./_core/shareables.ts";
-import { getLogger } from "./logging.ts";
 import type { Process } from "./process.ts";
 
 type PoolHalf = typeof import("./pool/_worker.ts");
@@ -36,11 +35,12 @@ parent.onUncaught(report);
 async function runProcess(message: RunProcess): Promise<void> {
   adoptIdentity(message.identity);
   name = message.identity.name;
-  // Python's lines, at its level (INFO), from the child.
-  const logger = getLogger();
+  // Python's lines, at its level (INFO), from the child. Logging is loaded
+  // here, beside the target's module: a pool worker never needs it.
+  const logger = import("./logging.ts").then((m) => m.getLogger());
   try {
     const target = await resolveFunction(message.target);
-    logger.info("child process calling self.run()");
+    (await logger).info("child process calling self.run()");
     if (message.fields === null) {
       await target(...(decode(message.args) as unknown[]));
     } else {
@@ -48,10 +48,10 @@ async function runProcess(message: RunProcess): Promise<void> {
     }
   } catch (error) {
     report(error);
-    logger.info("process exiting with exitcode 1");
+    (await logger).info("process exiting with exitcode 1");
     return parent!.exit(1);
   }
-  logger.info("process exiting with exitcode 0");
+  (await logger).info("process exiting with exitcode 0");
   // Like a script: end once the event loop has nothing left (exit code 0),
   // or when the target's leftovers call process.exit or throw.
   parent!.release();

@@ -8,13 +8,12 @@ import process from "node:process";
 import type * as WorkerThreads from "node:worker_threads";
 import { builtin } from "./_builtin.ts";
 import type {
+  Adapter,
   ParentPort,
-  Runtime,
   RuntimeName,
   WorkerEvents,
   WorkerHandle,
 } from "./types.ts";
-import { connect, listen } from "./_net.ts";
 import { isMainModule } from "./_main.ts";
 import { deserialize, serialize } from "./_v8.ts";
 import { currentThreadId, GRACE_MS, threadGone } from "./_thread.ts";
@@ -104,7 +103,7 @@ function parent(): ParentPort | null {
 export function workerThreadsRuntime(
   name: RuntimeName,
   scriptCommand: (path: string) => string[],
-): Runtime {
+): Adapter {
   const port = parent();
   return {
     name,
@@ -115,8 +114,6 @@ export function workerThreadsRuntime(
     spawn,
     serialize,
     deserialize,
-    listen,
-    connect,
     scriptCommand,
   };
 }

@@ -5,13 +5,12 @@
 // while its module graph is still in a top-level await, which is why no module
 // a worker loads at start-up may use one (see `mod.ts`).
 import type {
+  Adapter,
   ParentPort,
-  Runtime,
   WorkerEvents,
   WorkerHandle,
 } from "./types.ts";
 import { deserialize, serialize } from "./_v8.ts";
-import { connect, listen } from "./_net.ts";
 import { isMainModule } from "./_main.ts";
 import { GRACE_MS } from "./_thread.ts";
 import { settlesWithin } from "../_core/timeout.ts";
@@ -127,7 +126,7 @@ function parent(): ParentPort | null {
 }
 
 /** Builds the Bun adapter; called only on Bun. */
-export function create(): Runtime {
+export function create(): Adapter {
   const port = parent();
   return {
     name: "bun",
@@ -135,8 +134,6 @@ export function create(): Runtime {
     isMainModule: (meta) => port === null && isMainModule(meta),
     cpuCount: () => bun.navigator.hardwareConcurrency,
     spawn,
-    listen,
-    connect,
     scriptCommand: (path) => [bun.process.execPath, path],
     serialize,
     deserialize,

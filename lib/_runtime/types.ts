@@ -140,3 +140,9 @@ export interface Runtime {
   /** Opens a connection to `address`; rejects if it cannot. */
   connect(address: AnyAddress, events: SocketEvents): Promise<Socket>;
 }
+
+/**
+ * What each runtime's adapter provides: the runtime without its sockets,
+ * which are the same everywhere (`node:net`) and loaded on first use.
+ */
+export type Adapter = Omit<Runtime, "listen" | "connect">;
