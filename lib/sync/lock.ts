@@ -19,7 +19,7 @@ import {
   reduced,
   registerShareable,
 } from "../_core/codec.ts";
-import { identity } from "../_core/identity.ts";
+import { currentPid, identity } from "../_core/identity.ts";
 import {
   block,
   blockAsync,
@@ -80,6 +80,9 @@ export class Lock {
    * @throws {TypeError} If an option is unknown or of the wrong type.
    */
   acquire(options?: AcquireOptions): boolean {
+    // Small enough to inline into a caller's loop, and calling no private
+    // method (Bun's JIT made a loop around acquire() twice as slow when it
+    // called one, even one never reached): the rest is in takeRLock.
     const cells = this.#cells;
     if (options === undefined) {
       return tryLock(cells, 0) || block(lockSteps(cells, 0, Infinity));
@@ -185,8 +188,8 @@ const MUTEX = 0;
 const DEPTH = 16;
 
 /** This thread's tag in an RLock's mutex word: its pid + 1, doubled. */
-function tagOf(pid: number): number {
-  return (pid + 1) * 2;
+function ownTag(): number {
+  return (currentPid() + 1) * 2;
 }
 
 /**
@@ -229,13 +232,13 @@ export class RLock {
    * @throws {TypeError} If an option is unknown or of the wrong type.
    */
   acquire(options?: AcquireOptions): boolean {
-    const deadline = options === undefined
-      ? Infinity
-      : acquireDeadline("acquire RLock", options);
+    // Small enough to inline into a caller's loop, and calling no private
+    // method (Bun's JIT made a loop around acquire() twice as slow when it
+    // called one, even one never reached): the rest is in takeRLock.
     const cells = this.#cells;
-    const tag = tagOf(identity().pid);
-    if (tryLockAs(cells, MUTEX, tag) || this.#reenter(tag)) return true;
-    return deadline !== null && block(lockSteps(cells, MUTEX, deadline, tag));
+    const tag = ownTag();
+    return (options === undefined && tryLockAs(cells, MUTEX, tag)) ||
+      takeRLock(cells, tag, options);
   }
 
   /**
@@ -248,16 +251,9 @@ export class RLock {
   async acquireAsync(options?: AcquireAsyncOptions): Promise<boolean> {
     const deadline = asyncDeadline("acquire RLock", options);
     const cells = this.#cells;
-    const tag = tagOf(identity().pid);
-    return tryLockAs(cells, MUTEX, tag) || this.#reenter(tag) ||
+    const tag = ownTag();
+    return tryLockAs(cells, MUTEX, tag) || reenter(cells, tag) ||
       await blockAsync(lockSteps(cells, MUTEX, deadline, tag));
-  }
-
-  #reenter(tag: number): boolean {
-    const cells = this.#cells;
-    if (holder(cells, MUTEX) !== tag) return false;
-    cells[DEPTH]++;
-    return true;
   }
 
   /**
@@ -277,7 +273,7 @@ export class RLock {
    */
   release(): void {
     const cells = this.#cells;
-    const tag = tagOf(identity().pid);
+    const tag = ownTag();
     // A thread that does not hold the lock may read any DEPTH: it then
     // fails the holder check or unlockAs.
     if (cells[DEPTH] !== 0 && holder(cells, MUTEX) === tag) cells[DEPTH]--;
@@ -314,14 +310,14 @@ export class RLock {
 
   /** @ignore */
   [isOwned](): boolean {
-    return holder(this.#cells, MUTEX) === tagOf(identity().pid);
+    return holder(this.#cells, MUTEX) === ownTag();
   }
 
   /** @ignore */
   [releaseAll](): number {
     const cells = this.#cells;
     const owner = holder(cells, MUTEX);
-    if (owner !== tagOf(identity().pid)) throw notOwned(owner);
+    if (owner !== ownTag()) throw notOwned(owner);
     const count = cells[DEPTH] + 1;
     cells[DEPTH] = 0;
     unlock(cells, MUTEX);
@@ -331,9 +327,33 @@ export class RLock {
   /** @ignore */
   *[restore](count: number): Steps<void> {
     const cells = this.#cells;
-    yield* lockSteps(cells, MUTEX, Infinity, tagOf(identity().pid));
+    yield* lockSteps(cells, MUTEX, Infinity, ownTag());
     cells[DEPTH] = count - 1;
   }
+}
+
+/** The rest of RLock.acquire(): re-entry, option checks and waiting. */
+function takeRLock(
+  cells: Int32Array,
+  tag: number,
+  options: AcquireOptions | undefined,
+): boolean {
+  const deadline = options === undefined
+    ? Infinity
+    : acquireDeadline("acquire RLock", options);
+  // Without options, acquire() has just tried to take it.
+  if (
+    reenter(cells, tag) ||
+    (options !== undefined && tryLockAs(cells, MUTEX, tag))
+  ) return true;
+  return deadline !== null && block(lockSteps(cells, MUTEX, deadline, tag));
+}
+
+/** Takes the RLock at `cells` once more if `tag` holds it. */
+function reenter(cells: Int32Array, tag: number): boolean {
+  if (holder(cells, MUTEX) !== tag) return false;
+  cells[DEPTH]++;
+  return true;
 }
 
 /** The error for releasing an RLock held by the thread with tag `owner`. */
@@ -343,7 +363,7 @@ function notOwned(owner: number): RangeError {
       ? "Cannot release RLock: it is not locked"
       : `Cannot release RLock: it is owned by pid ${
         owner / 2 - 1
-      }, not by this thread (pid ${identity().pid})`,
+      }, not by this thread (pid ${currentPid()})`,
   );
 }
 
