@@ -8,11 +8,6 @@ import { createCommonBlock, PIDS } from "./common_block.ts";
  * `crypto.getRandomValues` of a Node worker costs it 15–30 ms).
  */
 let self: Identity | null = null;
-/**
- * This thread's pid, apart from the rest for the paths that need only it
- * at every call (an RLock's owner tag), where `identity()` costs a lookup.
- */
-let pid = 0;
 
 function mainIdentity(): Identity {
   return {
@@ -30,15 +25,9 @@ export function identity(): Identity {
   return self ??= mainIdentity();
 }
 
-/** This thread's pid, as `identity().pid`; the main thread is 0. */
-export function currentPid(): number {
-  return pid;
-}
-
 /** Takes on the identity a parent gave this worker. */
 export function adoptIdentity(given: Identity): void {
   self = given;
-  pid = given.pid;
 }
 
 /** The identity of a new child of this thread, which inherits the authkey. */

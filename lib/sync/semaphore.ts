@@ -242,7 +242,6 @@ export class Semaphore {
   #kind(): string {
     return this.#bounded ? "BoundedSemaphore" : "Semaphore";
   }
-
 }
 
 /** The error for releasing the semaphore at `cells` past its maximum. */
