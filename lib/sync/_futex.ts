@@ -236,13 +236,9 @@ export function unlockAs(
   tag: number,
 ): boolean {
   const state = Atomics.compareExchange(cells, index, tag, UNLOCKED);
-  return state === tag || (state === (tag | WAITED) && wake(cells, index));
-}
-
-/** Frees the mutex at `cells[index]`, which its caller holds with WAITED set. */
-function wake(cells: Int32Array, index: number): true {
-  // Nobody else changes the word while it is held with WAITED set. Apart
-  // from unlockAs, so that its common path stays small enough to inline.
+  if (state === tag) return true;
+  if (state !== (tag | WAITED)) return false;
+  // We hold it and WAITED is set: nobody else changes the word now.
   Atomics.store(cells, index, UNLOCKED);
   Atomics.notify(cells, index, 1);
   return true;
