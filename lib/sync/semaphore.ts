@@ -200,7 +200,9 @@ export class Semaphore {
    * @throws {RangeError} If a `BoundedSemaphore` would pass its initial value.
    */
   release(): void {
-    if (!increment(this.#cells, this.#max)) throw this.#releasedTooOften();
+    // No private method here: see RLock.acquire.
+    const cells = this.#cells;
+    if (!increment(cells, this.#max)) throw releasedTooOften(cells);
   }
 
   /** The number of units available now. */
@@ -240,15 +242,16 @@ export class Semaphore {
   #kind(): string {
     return this.#bounded ? "BoundedSemaphore" : "Semaphore";
   }
+}
 
-  #releasedTooOften(): RangeError {
-    const max = this.#cells[MAX];
-    return new RangeError(
-      !this.#bounded
-        ? `Cannot release Semaphore: its value would pass ${max}`
-        : `Cannot release BoundedSemaphore: it was released more times than acquired, its value is back at its initial ${max}`,
-    );
-  }
+/** The error for releasing the semaphore at `cells` past its maximum. */
+function releasedTooOften(cells: Int32Array): RangeError {
+  const max = cells[MAX];
+  return new RangeError(
+    cells[BOUNDED] === 0
+      ? `Cannot release Semaphore: its value would pass ${max}`
+      : `Cannot release BoundedSemaphore: it was released more times than acquired, its value is back at its initial ${max}`,
+  );
 }
 
 function checkValue(kind: string, value: unknown): number {

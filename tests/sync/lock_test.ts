@@ -232,6 +232,25 @@ describe("RLock ownership", () => {
     assert.throws(() => lock.release(), RangeError);
   });
 
+  test("RLock stress: nested and timed takes in 3 workers and timed async takes on the main thread count exactly", async () => {
+    const lock = new RLock();
+    const shared = sharedInts(2); // increments, timed-out tries
+    const workers = runAll(3, {
+      target: targets.nestedIncrements,
+      args: [lock, shared, 30_000],
+    });
+    let taken = 0;
+    while (taken < 1_000) {
+      if (!await lock.acquireAsync({ timeout: 0.05 })) continue;
+      shared[0]++;
+      lock.release();
+      taken++;
+    }
+    await within(workers, 60_000, "the RLock stress");
+    assert.equal(shared[0], 181_000);
+    assert.equal(lock.locked(), false);
+  });
+
   test("RLock.release() from another worker throws RangeError", async () => {
     const lock = new RLock();
     lock.acquire();
