@@ -135,6 +135,7 @@ export function create(): Runtime {
     isMainModule: (meta) => port === null && isMainModule(meta),
     cpuCount: () => bun.navigator.hardwareConcurrency,
     spawn,
+    wakesFasterAsync: true,
     listen,
     connect,
     scriptCommand: (path) => [bun.process.execPath, path],
