@@ -15,7 +15,8 @@
 //   stays parked until a message or the end.
 // A task that returns a promise sends the worker back to its event loop
 // until the promise settles.
-import { runtime } from "../_runtime/mod.ts";import {
+import { runtime } from "../_runtime/mod.ts";
+import {
   AWAY,
   Mailbox,
   MESSAGES,
@@ -136,8 +137,7 @@ export function park(): void {
  * Parked in the event loop: serves the mailbox's tasks, and awaits each move
  * of STATE away from PARKED with `Atomics.waitAsync`, which resolves at once
  * if STATE is no longer PARKED, and on the notify that follows every move
- * away from PARKED by the parent. A message needs no check here: the event
- * loop reads it, and the parent's kick (PARKED → AWAY) ends the watch.
+ * away from PARKED by the parent.
  */
 function watch(mailbox: Mailbox): void {
   const cells = mailbox.cells;
@@ -150,6 +150,14 @@ function watch(mailbox: Mailbox): void {
     // AWAY: kicked out for a message, which parks us again once handled.
     // STOP: we are being terminated.
     if (state !== PARKED) return;
+    // A message counted before our move to PARKED must be handled before the
+    // parent may use the mailbox (it may bring the task's function): leave.
+    if (Atomics.load(cells, MESSAGES) !== handled) {
+      if (Atomics.compareExchange(cells, STATE, PARKED, AWAY) !== PARKED) {
+        continue;
+      }
+      return;
+    }
     const waited = Atomics.waitAsync(cells, STATE, PARKED);
     if (!waited.async) continue;
     watching = true;
