@@ -112,6 +112,7 @@ export function workerThreadsRuntime(
     cpuCount: () =>
       builtin<typeof import("node:os")>("node:os").availableParallelism(),
     spawn,
+    wakesFasterAsync: false,
     serialize,
     deserialize,
     scriptCommand,

@@ -134,6 +134,7 @@ export function create(): Adapter {
     isMainModule: (meta) => port === null && isMainModule(meta),
     cpuCount: () => bun.navigator.hardwareConcurrency,
     spawn,
+    wakesFasterAsync: true,
     scriptCommand: (path) => [bun.process.execPath, path],
     serialize,
     deserialize,

@@ -2,9 +2,11 @@
 // idle worker one task and gets its result back without a message. The
 // worker, once it has nothing left to do, waits on the mailbox's STATE cell
 // with `Atomics.wait` (a futex: it wakes in microseconds, where a message
-// must go through its event loop); the parent writes the task, moves STATE
-// from PARKED to TASK and notifies; the worker writes the result, then bumps
-// the REPLY cell and notifies, which the parent awaits with
+// must go through its event loop), or, on a runtime whose event loop wakes
+// sooner than a blocked thread (`runtime.wakesFasterAsync`: Bun), with
+// `Atomics.waitAsync` in its event loop; the parent writes the task, moves
+// STATE from PARKED to TASK and notifies; the worker writes the result,
+// then bumps the REPLY cell and notifies, which the parent awaits with
 // `Atomics.waitAsync`. Tasks and results travel in a small binary form that
 // covers numbers, strings, booleans, null, undefined, and plain arrays and
 // objects of those; anything else, or anything too large, goes by message
@@ -27,10 +29,17 @@
 // compare-exchange comes after the worker's move to PARKED and kicks it, or
 // it came before, and so did the count the worker then reads. (A kick that
 // meets TASK changes nothing, and needs nothing: the worker's move back to
-// PARKED is followed by the check.) Then the worker only sleeps through
-// `Atomics.wait(STATE, PARKED)`, which returns at once if STATE is no
-// longer PARKED, and every move away from PARKED by the parent is followed
-// by `Atomics.notify(STATE)`. Likewise the parent only sleeps through
+// PARKED is followed by the check.) A worker waiting in its event loop
+// checks too: it may read a message while parked, but only one the parent
+// is about to kick it for, and the parent sends nothing by mailbox before
+// that kick. Then the worker only
+// sleeps through `Atomics.wait(STATE, PARKED)` or
+// `Atomics.waitAsync(STATE, PARKED)`, which return (resolve) at once if
+// STATE is no longer PARKED, and every move away from PARKED by the parent
+// is followed by `Atomics.notify(STATE)`. (An async wait still pending when
+// the worker parks again was woken by the move that ended its last park:
+// it goes on waiting once it resolves, so the worker never waits twice at
+// once.) Likewise the parent only sleeps through
 // `Atomics.waitAsync(REPLY, seen)`, and the worker notifies after every
 // change of REPLY. The parent sends a task only while the worker holds none
 // of its tasks, and no other task while that one is out (the worker runs

@@ -1,14 +1,21 @@
 // The worker side of a pool worker's mailbox (see `_mailbox.ts`). Once the
 // worker has nothing of its own to do, it parks: it waits on the mailbox
-// with `Atomics.wait` and runs each task the parent puts there, answering
-// through the mailbox too. A parked worker's event loop is stopped (its
-// timers, its promises, the parent's messages), so it parks for at most
-// SLICE_MS at a time (so a timer fires up to SLICE_MS late, and a worker
-// terminated within SLICE_MS of a task may not have run that task's timers),
-// gives its event loop a turn, and parks again; after
-// IDLE_MS without a task it stops parking until a message brings work. A
-// task that returns a promise sends the worker back to its event loop until
-// the promise settles.
+// and runs each task the parent puts there, answering through the mailbox
+// too. It waits in one of two ways, whichever wakes it sooner on this
+// runtime (`runtime.wakesFasterAsync`):
+// - blocked in `Atomics.wait` (Deno, Node). Its event loop is stopped
+//   meanwhile (its timers, its promises, the parent's messages), so it
+//   parks for at most SLICE_MS at a time (so a timer fires up to SLICE_MS
+//   late, and a worker terminated within SLICE_MS of a task may not have
+//   run that task's timers), gives its event loop a turn, and parks again;
+//   after IDLE_MS without a task it stops parking until a message brings
+//   work.
+// - awaiting `Atomics.waitAsync` in its event loop (Bun), which keeps
+//   running: timers fire on time and messages are read as they come, so it
+//   stays parked until a message or the end.
+// A task that returns a promise sends the worker back to its event loop
+// until the promise settles.
+import { runtime } from "../_runtime/mod.ts";
 import {
   AWAY,
   Mailbox,
@@ -55,6 +62,8 @@ let settling = false;
 let received = 0;
 /** Messages from the parent handled (see `MESSAGES`). */
 let handled = 0;
+/** An `Atomics.waitAsync` on STATE has not resolved yet (see `watch`). */
+let watching = false;
 
 /** Starts using the mailbox in `buffer`. */
 export function openMailbox(
@@ -87,6 +96,12 @@ export function park(): void {
   const cells = box.cells;
   // Fails on STOP (the worker is being terminated) or if already parked.
   if (Atomics.compareExchange(cells, STATE, AWAY, PARKED) !== AWAY) return;
+  if (runtime.wakesFasterAsync) {
+    // A wait still pending was woken by the move that took us out of
+    // PARKED, and goes on watching once it resolves.
+    if (!watching) watch(box);
+    return;
+  }
   const until = performance.now() + SLICE_MS;
   for (;;) {
     const state = Atomics.load(cells, STATE);
@@ -114,6 +129,42 @@ export function park(): void {
     }
     // Handling a message parks us again.
     if (!posted && performance.now() - lastTask < IDLE_MS) setImmediate(park);
+    return;
+  }
+}
+
+/**
+ * Parked in the event loop: serves the mailbox's tasks, and awaits each move
+ * of STATE away from PARKED with `Atomics.waitAsync`, which resolves at once
+ * if STATE is no longer PARKED, and on the notify that follows every move
+ * away from PARKED by the parent.
+ */
+function watch(mailbox: Mailbox): void {
+  const cells = mailbox.cells;
+  for (;;) {
+    const state = Atomics.load(cells, STATE);
+    if (state === TASK) {
+      if (serve(mailbox)) continue;
+      return;
+    }
+    // AWAY: kicked out for a message, which parks us again once handled.
+    // STOP: we are being terminated.
+    if (state !== PARKED) return;
+    // A message counted before our move to PARKED must be handled before the
+    // parent may use the mailbox (it may bring the task's function): leave.
+    if (Atomics.load(cells, MESSAGES) !== handled) {
+      if (Atomics.compareExchange(cells, STATE, PARKED, AWAY) !== PARKED) {
+        continue;
+      }
+      return;
+    }
+    const waited = Atomics.waitAsync(cells, STATE, PARKED);
+    if (!waited.async) continue;
+    watching = true;
+    void waited.value.then(() => {
+      watching = false;
+      watch(mailbox);
+    });
     return;
   }
 }

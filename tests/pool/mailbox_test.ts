@@ -129,11 +129,11 @@ describe("Pool mailbox (one awaited task at a time)", () => {
   });
 
   for (let run = 1; run <= REPEAT; run++) {
-    test(`10,000 awaited round trips with async tasks, errors, timers and aborts give exact results (run ${run})`, async () => {
+    test(`20,000 awaited round trips with async tasks, errors, timers, messages and aborts give exact results (run ${run})`, async () => {
       await using pool = new Pool(2, { module });
       const cells = sharedInts(1);
-      let ok = 0, failed = 0, aborted = 0, ticks = 0;
-      for (let i = 0; i < 10_000; i++) {
+      let ok = 0, failed = 0, aborted = 0, ticks = 0, posted = 0, pairs = 0;
+      for (let i = 0; i < 20_000; i++) {
         if (i % 1000 === 999) {
           // A timer a task left behind fires within a slice of the
           // worker's waiting (before its worker may be the one replaced).
@@ -160,6 +160,24 @@ describe("Pool mailbox (one awaited task at a time)", () => {
         } else if (i % 211 === 0) {
           assert.equal(await pool.apply(tasks.tickLater, [cells, 1]), 1);
           ticks++;
+        } else if (i % 307 === 0) {
+          // Several tasks at once go by message, kicking parked workers.
+          assert.deepEqual(await pool.map(tasks.next, [i, i + 1, i + 2]), [
+            i + 1,
+            i + 2,
+            i + 3,
+          ]);
+          posted++;
+        } else if (i % 53 === 0) {
+          // One task for each worker at once: both mailboxes in use.
+          assert.deepEqual(
+            await Promise.all([
+              pool.apply(tasks.next, [i]),
+              pool.apply(tasks.next, [-i]).catch((error) => error.message),
+            ]),
+            [i + 1, `no next for ${-i}`],
+          );
+          pairs++;
         } else {
           assert.equal(await pool.applyAsync(tasks.next, [i]).get(), i + 1);
           ok++;
@@ -171,7 +189,11 @@ describe("Pool mailbox (one awaited task at a time)", () => {
         `worker timers: ${Atomics.load(cells, 0)} of ${ticks}`,
       );
       assert.equal(Atomics.load(cells, 0), ticks);
-      assert.deepEqual([ok + failed + aborted + ticks, aborted], [10_000, 10]);
+      assert.deepEqual(
+        [ok + failed + aborted + ticks + posted + pairs, aborted],
+        [20_000, 20],
+      );
+      assert.deepEqual([posted, pairs], [65, 368]);
     });
   }
 });
