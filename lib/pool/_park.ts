@@ -104,14 +104,7 @@ export function park(): void {
   }
   const until = performance.now() + SLICE_MS;
   for (;;) {
-    const state = Atomics.load(cells, STATE);
-    if (state === TASK) {
-      if (serve(box)) continue;
-      return;
-    }
-    // AWAY: the parent kicked us out to read the message it posted, which
-    // parks us again once handled. STOP: we are being terminated.
-    if (state !== PARKED) return;
+    if (!serveTasks(box)) return;
     // Just moved to PARKED: a message counted before that must not wait
     // behind us (see `_mailbox.ts`); read it first.
     const posted = Atomics.load(cells, MESSAGES) !== handled;
@@ -142,14 +135,7 @@ export function park(): void {
 function watch(mailbox: Mailbox): void {
   const cells = mailbox.cells;
   for (;;) {
-    const state = Atomics.load(cells, STATE);
-    if (state === TASK) {
-      if (serve(mailbox)) continue;
-      return;
-    }
-    // AWAY: kicked out for a message, which parks us again once handled.
-    // STOP: we are being terminated.
-    if (state !== PARKED) return;
+    if (!serveTasks(mailbox)) return;
     // A message counted before our move to PARKED must be handled before the
     // parent may use the mailbox (it may bring the task's function): leave.
     if (Atomics.load(cells, MESSAGES) !== handled) {
@@ -166,6 +152,20 @@ function watch(mailbox: Mailbox): void {
       watch(mailbox);
     });
     return;
+  }
+}
+
+/**
+ * Serves the tasks the mailbox holds; returns whether the worker is still
+ * PARKED, with no task. Otherwise it is AWAY (the parent kicked it out to
+ * read the message it posted, which parks it again once handled, or a task
+ * returned a promise) or STOP (it is being terminated).
+ */
+function serveTasks(mailbox: Mailbox): boolean {
+  for (;;) {
+    const state = Atomics.load(mailbox.cells, STATE);
+    if (state !== TASK) return state === PARKED;
+    if (!serve(mailbox)) return false;
   }
 }
 
