@@ -1,8 +1,8 @@
 // Start-up benchmarks: Process start+join of an empty target (by module
 // reference) beside a bare worker of the same runtime (spawn, first message,
 // terminate), and Pool(2) + one task + close/join beside piscina(2) + one
-// task + destroy and beside two bare workers started together (the floor
-// for any pool of two) — in the same run.
+// task + destroy and beside a minimal pool of two bare workers (the floor
+// for this shape: no library code) — in the same run.
 // Run: npx deno run -A bench/startup_bench.ts · node_modules/.bin/bun bench/startup_bench.ts
 // Node: deno task build:npm && node_modules/.bin/tsc -p scripts/tsconfig.bench.json
 //       && cp bench/_peer_worker.mjs bench/_bare_worker.mjs npm/bench/ && node npm/bench/startup_bench.js
@@ -20,6 +20,7 @@ const TARGETS = new URL(
   import.meta.url,
 );
 const BARE = new URL("./_bare_worker.mjs", import.meta.url);
+const MINIMAL = new URL("./_minimal_pool_worker.mjs", import.meta.url);
 const PEER_WORKER = new URL("./_peer_worker.mjs", import.meta.url).href;
 
 /** Median ms of `fn`. */
@@ -47,9 +48,29 @@ function bareWorker(): Promise<void> {
 
 const bare = await time("bare worker: spawn, first message, stop", bareWorker);
 
-const bare2 = await time(
-  "2 bare workers together: the same",
-  () => Promise.all([bareWorker(), bareWorker()]),
+/**
+ * The same shape as Pool(2) + one task + close + join with no library code:
+ * two bare workers started together, the task (the same module and
+ * function) sent to the first, which then exits; the second, which ran
+ * nothing, is terminated then, as `close()` does to a worker given no task.
+ */
+function minimalPool(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const first = runtime.spawn(MINIMAL, {
+      message() {
+        first.postMessage("exit");
+        void second.terminate();
+      },
+      exit: () => resolve(),
+    });
+    const second = runtime.spawn(MINIMAL, { message() {}, exit() {} });
+    first.postMessage({ url: TARGETS.href, name: "identity", args: [1] });
+  });
+}
+
+const minimal = await time(
+  "minimal pool of 2 bare workers + 1 task",
+  minimalPool,
 );
 
 const process = await time("Process start + join (empty target)", async () => {
@@ -82,7 +103,7 @@ ${runtime.name}: Process start+join / bare worker: ${
 ${runtime.name}: Pool(2)+1 task+close / piscina:  ${
   (pool / piscina).toFixed(2)
 }× (goal ≤ 1)
-${runtime.name}: Pool(2)+1 task+close / 2 bare workers: ${
-  (pool / bare2).toFixed(2)
+${runtime.name}: Pool(2)+1 task+close / minimal pool: ${
+  (pool / minimal).toFixed(2)
 }×`);
-emitJson({ bare, bare2, process, pool, piscina });
+emitJson({ bare, minimal, process, pool, piscina });

@@ -221,8 +221,11 @@ section(
   "Medians. `Process` start + join of an empty target (by module reference) " +
     "next to a bare worker of the same runtime (spawn, first message, stop; " +
     "goal: at most 2×), and `Pool(2)` + one task + `close()` + `join()` next " +
-    "to piscina(2) + one task + `destroy()` (goal: at most 1×) and to two " +
-    "bare workers started together, the floor for any pool of two.",
+    "to piscina(2) + one task + `destroy()` (goal: at most 1×) and to the " +
+    "same shape with no library code, the floor for it: two bare workers " +
+    "started together, the task sent to the first, which then exits, the " +
+    "second terminated. A bare worker loads nothing (on Bun and Deno it " +
+    "posts through the worker's web global, not `node:worker_threads`).",
   [
     "runtime",
     "bare worker",
@@ -231,8 +234,8 @@ section(
     "Pool(2)",
     "piscina(2)",
     "Pool ÷ piscina",
-    "2 bare workers",
-    "Pool ÷ 2 bare",
+    "minimal pool",
+    "Pool ÷ minimal",
   ],
   each("startup_bench").map(([runtime, t]) => [
     runtime,
@@ -242,8 +245,8 @@ section(
     ms(t.pool),
     ms(t.piscina),
     x(t.pool / t.piscina),
-    t.bare2 === undefined ? "–" : ms(t.bare2),
-    t.bare2 === undefined ? "–" : x(t.pool / t.bare2),
+    t.minimal === undefined ? "–" : ms(t.minimal),
+    t.minimal === undefined ? "–" : x(t.pool / t.minimal),
   ]),
 );
 
