@@ -269,7 +269,7 @@ export class Dispatcher {
     }
     if (batch.length === 1 && slot.sendBoxed(batch[0])) {
       slot.ref();
-      void this.#awaitReply(slot);
+      this.#awaitReply(slot);
       return 1;
     }
     const sent = postTasks(slot, batch, this.#refs);
@@ -278,9 +278,17 @@ export class Dispatcher {
     return batch.length;
   }
 
-  /** Handles the answer to the task out through `slot`'s mailbox. */
-  async #awaitReply(slot: Slot): Promise<void> {
-    const results = await slot.reply();
+  /**
+   * Handles the answer to the task out through `slot`'s mailbox: at once if
+   * the worker gave it while we notified it (it often has).
+   */
+  #awaitReply(slot: Slot): void {
+    const results = slot.replied();
+    if (results !== undefined) this.#replied(slot, results);
+    else void slot.reply().then((late) => this.#replied(slot, late));
+  }
+
+  #replied(slot: Slot, results: unknown[] | null): void {
     if (results !== null && results.length > 0) {
       return this.#receive(slot, results);
     }
