@@ -9,8 +9,7 @@
 //   late, and a worker terminated within SLICE_MS of a task may not have
 //   run that task's timers), gives its event loop a turn, and parks again;
 //   after IDLE_MS without a task it stops parking until a message brings
-//   work. It never waits less than MIN_WAIT_MS: once less than that is
-//   left of its slice, it gives its event loop the turn at once.
+//   work.
 // - awaiting `Atomics.waitAsync` in its event loop (Bun), which keeps
 //   running: timers fire on time and messages are read as they come, so it
 //   stays parked until a message or the end.
@@ -32,13 +31,7 @@ import {
 } from "./_mailbox.ts";
 
 /** The longest the event loop waits while the worker is parked. */
-const SLICE_MS = 5;
-/**
- * The shortest wait. Shorter timeouts cost more than they save: with waits
- * under 4 ms (a 2 ms slice) an awaited task took ~25% longer on Node 24
- * (Linux, 250 Hz tick) than with waits of 4–5 ms.
- */
-const MIN_WAIT_MS = 4;
+const SLICE_MS = 2;
 /** How long after its last task the worker keeps parking. */
 const IDLE_MS = 50;
 
@@ -116,14 +109,14 @@ export function park(): void {
     // behind us (see `_mailbox.ts`); read it first.
     const posted = Atomics.load(cells, MESSAGES) !== handled;
     const left = posted ? 0 : until - performance.now();
-    if (left >= MIN_WAIT_MS) {
+    if (left > 0) {
       // Returns at once unless STATE is still PARKED; every move away from
       // PARKED by the parent is followed by a notify.
       Atomics.wait(cells, STATE, PARKED, left);
       continue;
     }
-    // The slice is (all but) over, or a message waits. A task that arrived
-    // meanwhile is served first.
+    // The slice is over, or a message waits. A task that arrived meanwhile
+    // is served first.
     if (Atomics.compareExchange(cells, STATE, PARKED, AWAY) !== PARKED) {
       continue;
     }

@@ -161,6 +161,19 @@ export class Slot {
   }
 
   /**
+   * `replied()`, asked again and again for up to `ms`: a tiny task's answer
+   * comes sooner than this thread would wake up for it.
+   */
+  pollReply(ms: number): unknown[] | null | undefined {
+    const until = performance.now() + ms;
+    let results = this.replied();
+    while (results === undefined && performance.now() < until) {
+      results = this.replied();
+    }
+    return results;
+  }
+
+  /**
    * The answer to the task out through the mailbox, as `replied()` gives it,
    * once the worker has given it. Cannot miss it: `waitAsync` resolves at
    * once if REPLY has moved, the worker notifies after moving it, and
