@@ -33,6 +33,16 @@ const MAX_WINDOW = 2048;
 /** The most tasks in one message. */
 const MAX_BATCH = 512;
 /**
+ * While tasks take less than this on average, the answer to one sent
+ * through a mailbox comes sooner than this thread would wake up for it:
+ * it is polled for (this thread is busy meanwhile) for up to POLL_MS
+ * before it is awaited. On an otherwise idle 2-core machine that halved
+ * the time of one awaited task on Node, Deno and Bun.
+ */
+const POLL_TASK_MS = 0.02;
+/** How long a mailbox answer is polled for (see POLL_TASK_MS). */
+const POLL_MS = 0.05;
+/**
  * Dispatchers between `close()` and their last worker's exit: nothing else
  * may hold them while their workers finish (their pool may be unreachable,
  * its `join()` awaited).
@@ -269,7 +279,7 @@ export class Dispatcher {
     }
     if (batch.length === 1 && slot.sendBoxed(batch[0])) {
       slot.ref();
-      void this.#awaitReply(slot);
+      this.#awaitReply(slot);
       return 1;
     }
     const sent = postTasks(slot, batch, this.#refs);
@@ -278,9 +288,20 @@ export class Dispatcher {
     return batch.length;
   }
 
-  /** Handles the answer to the task out through `slot`'s mailbox. */
-  async #awaitReply(slot: Slot): Promise<void> {
-    const results = await slot.reply();
+  /**
+   * Handles the answer to the task out through `slot`'s mailbox: at once if
+   * the worker gave it while we notified it (on a busy machine it often
+   * has: it took our core), or while we polled for it (POLL_TASK_MS).
+   */
+  #awaitReply(slot: Slot): void {
+    const results = this.#taskMs >= 0 && this.#taskMs < POLL_TASK_MS
+      ? slot.pollReply(POLL_MS)
+      : slot.replied();
+    if (results !== undefined) this.#replied(slot, results);
+    else void slot.reply().then((late) => this.#replied(slot, late));
+  }
+
+  #replied(slot: Slot, results: unknown[] | null): void {
     if (results !== null && results.length > 0) {
       return this.#receive(slot, results);
     }

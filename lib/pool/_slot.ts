@@ -142,18 +142,15 @@ export class Slot {
   }
 
   /**
-   * The answer to the task out through the mailbox: its results, `[]` if
-   * the worker did not start it, or null if the result comes by message or
-   * the worker is gone. Cannot miss it: `waitAsync` resolves at once if
-   * REPLY has moved, the worker notifies after moving it, and `closeBox()`
-   * notifies too.
+   * The answer to the task out through the mailbox, if the worker has given
+   * it: its results, `[]` if the worker did not start it, or null if the
+   * result comes by message or the worker is gone; undefined if it has not
+   * answered yet.
    */
-  async reply(): Promise<unknown[] | null> {
+  replied(): unknown[] | null | undefined {
     const cells = this.box.cells;
-    while (Atomics.load(cells, REPLY) === this.#replies) {
-      if (!this.boxed) return null;
-      const waited = Atomics.waitAsync(cells, REPLY, this.#replies);
-      if (waited.async) await waited.value;
+    if (Atomics.load(cells, REPLY) === this.#replies) {
+      return this.boxed ? undefined : null;
     }
     this.#replies++;
     if (!this.boxed) return null;
@@ -161,6 +158,35 @@ export class Slot {
     const length = Atomics.load(cells, REPLY_LENGTH);
     if (length === POSTED) return null;
     return length === SKIPPED ? [] : this.box.readResult();
+  }
+
+  /**
+   * `replied()`, asked again and again for up to `ms`: a tiny task's answer
+   * comes sooner than this thread would wake up for it.
+   */
+  pollReply(ms: number): unknown[] | null | undefined {
+    const until = performance.now() + ms;
+    let results = this.replied();
+    while (results === undefined && performance.now() < until) {
+      results = this.replied();
+    }
+    return results;
+  }
+
+  /**
+   * The answer to the task out through the mailbox, as `replied()` gives it,
+   * once the worker has given it. Cannot miss it: `waitAsync` resolves at
+   * once if REPLY has moved, the worker notifies after moving it, and
+   * `closeBox()` notifies too.
+   */
+  async reply(): Promise<unknown[] | null> {
+    const cells = this.box.cells;
+    for (;;) {
+      const results = this.replied();
+      if (results !== undefined) return results;
+      const waited = Atomics.waitAsync(cells, REPLY, this.#replies);
+      if (waited.async) await waited.value;
+    }
   }
 
   /** Keeps the process alive while the worker runs (see `#unrefIdle`). */
