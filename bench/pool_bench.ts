@@ -6,6 +6,7 @@
 // Run: npx deno run -A bench/pool_bench.ts · node_modules/.bin/bun bench/pool_bench.ts
 // Node: deno task build:npm && node_modules/.bin/tsc -p scripts/tsconfig.bench.json
 //       && cp bench/_peer_worker.mjs bench/_echo_worker.mjs npm/bench/ && node npm/bench/pool_bench.js
+import process from "node:process";
 import { barplot, bench, measure, run } from "mitata";
 import { Piscina } from "piscina";
 import { Tinypool } from "tinypool";
@@ -179,6 +180,35 @@ type PeerClass = new (
   options: { filename: string; minThreads: number; maxThreads: number },
 ) => PeerPool;
 
+/** How long one peer workload may take before it counts as hung. */
+const PEER_LIMIT_MS = 60_000;
+/** Peers that hung (tinypool on Deno 2.9.6 sometimes never answers). */
+const hung: string[] = [];
+
+/** `time()`, or NaN if `fn` has not settled within PEER_LIMIT_MS. */
+async function peerTime(
+  name: string,
+  label: string,
+  fn: () => Promise<unknown>,
+  units = 0,
+): Promise<number> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<number>((resolve) => {
+    timer = setTimeout(() => resolve(NaN), PEER_LIMIT_MS);
+  });
+  const ms = await Promise.race([time(label, fn, units), limit]);
+  clearTimeout(timer);
+  if (Number.isNaN(ms)) {
+    hung.push(name);
+    console.error(
+      `${name} hung on ${runtime.name}: "${label}" did not finish within ${
+        PEER_LIMIT_MS / 1000
+      } s; its remaining rows are skipped`,
+    );
+  }
+  return ms;
+}
+
 /** Each peer's tiny-task, sequential and start timings (NaN when skipped). */
 async function peerTimings(name: string, Peer: PeerClass) {
   const start = (threads: number) =>
@@ -190,20 +220,25 @@ async function peerTimings(name: string, Peer: PeerClass) {
   const timings = { tiny: NaN, sequential: NaN, start: NaN };
   const peer = await peerOrNull(name, () => start(WORKERS));
   if (peer === null) return timings;
-  timings.tiny = await time(
+  timings.tiny = await peerTime(
+    name,
     `tiny: run() per task (${name})`,
     () => Promise.all(items.map((x) => peer.run(x))),
     TINY,
   );
-  timings.sequential = await time(
+  if (hung.includes(name)) return timings;
+  timings.sequential = await peerTime(
+    name,
     `one await run at a time ×${SEQUENTIAL} (${name})`,
     async () => {
       for (let i = 0; i < SEQUENTIAL; i++) await peer.run(i);
     },
     SEQUENTIAL,
   );
+  if (hung.includes(name)) return timings;
   await peer.destroy();
-  timings.start = await time(
+  timings.start = await peerTime(
+    name,
     `start ${name}(2) + 1 task + destroy`,
     async () => {
       const p = start(2);
@@ -273,3 +308,5 @@ emitJson({
     tinypool,
   },
 });
+// A hung peer's threads would keep this process alive.
+if (hung.length > 0) process.exit(0);

@@ -95,7 +95,9 @@ const cases: [string, string, string][] = [
 section(
   "Task dispatch vs piscina and tinypool",
   "Same runtime, same run, 2 workers; the peers run one `run()` per task. " +
-    "Ratios are the peer's time over Pool's: above 1 means Pool is faster.",
+    "Ratios are the peer's time over Pool's: above 1 means Pool is faster; " +
+    "– where the peer hung (a workload unfinished after 60 s: tinypool on " +
+    "Deno 2.9.6 at times never answers) or could not run.",
   ["runtime", "case", "Pool", "piscina ÷ Pool", "tinypool ÷ Pool"],
   pools.flatMap(([runtime, { ms: t }]) =>
     cases.map(([label, ours, peer]) => [
