@@ -5,7 +5,8 @@
 // for this shape: no library code) — in the same run.
 // Run: npx deno run -A bench/startup_bench.ts · node_modules/.bin/bun bench/startup_bench.ts
 // Node: deno task build:npm && node_modules/.bin/tsc -p scripts/tsconfig.bench.json
-//       && cp bench/_peer_worker.mjs bench/_bare_worker.mjs npm/bench/ && node npm/bench/startup_bench.js
+//       && cp bench/_peer_worker.mjs bench/_bare_worker.mjs bench/_minimal_pool_worker.mjs npm/bench/
+//       && node npm/bench/startup_bench.js
 import { measure } from "mitata";
 import { Piscina } from "piscina";
 import { Pool, Process } from "../mod.ts";

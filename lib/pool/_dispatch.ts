@@ -294,9 +294,8 @@ export class Dispatcher {
    * has: it took our core), or while we polled for it (POLL_TASK_MS).
    */
   #awaitReply(slot: Slot): void {
-    const results = this.#taskMs >= 0 && this.#taskMs < POLL_TASK_MS
-      ? slot.pollReply(POLL_MS)
-      : slot.replied();
+    const tiny = this.#taskMs >= 0 && this.#taskMs < POLL_TASK_MS;
+    const results = slot.pollReply(tiny ? POLL_MS : 0);
     if (results !== undefined) this.#replied(slot, results);
     else void slot.reply().then((late) => this.#replied(slot, late));
   }

@@ -6,8 +6,9 @@
 // sooner than a blocked thread (`runtime.wakesFasterAsync`: Bun), with
 // `Atomics.waitAsync` in its event loop; the parent writes the task, moves
 // STATE from PARKED to TASK and notifies; the worker writes the result,
-// then bumps the REPLY cell and notifies, which the parent awaits with
-// `Atomics.waitAsync`. Tasks and results travel in a small binary form that
+// then bumps the REPLY cell and notifies, which the parent reads at once
+// (or polls for, while tasks are tiny: see `_dispatch.ts`) and otherwise
+// awaits with `Atomics.waitAsync`. Tasks and results travel in a small binary form that
 // covers numbers, strings, booleans, null, undefined, and plain arrays and
 // objects of those; anything else, or anything too large, goes by message
 // as before.

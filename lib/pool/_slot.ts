@@ -161,8 +161,8 @@ export class Slot {
   }
 
   /**
-   * `replied()`, asked again and again for up to `ms`: a tiny task's answer
-   * comes sooner than this thread would wake up for it.
+   * `replied()`, asked again and again for up to `ms` (once if 0): a tiny
+   * task's answer comes sooner than this thread would wake up for it.
    */
   pollReply(ms: number): unknown[] | null | undefined {
     const until = performance.now() + ms;
